@@ -1,0 +1,45 @@
+/**
+ * Jest projects for `npm test`: unit (no network; AWS clients faked with aws-sdk-client-mock),
+ * integration (*.int.test.ts against a real DynamoDB Local started by global setup) and
+ * infra (CDK Template assertions and cdk-nag). Browser tests live in test/e2e/jest.config.cjs.
+ */
+const path = require('node:path');
+
+const rootDir = path.resolve(__dirname, '..');
+const tsJest = [
+  'ts-jest',
+  {
+    // Type checking is `npm run typecheck` (tsc, whole project); ts-jest only transpiles to CommonJS.
+    isolatedModules: true,
+    tsconfig: {
+      module: 'commonjs',
+      moduleResolution: 'node10',
+      target: 'ES2022',
+      jsx: 'react-jsx',
+      esModuleInterop: true,
+      resolveJsonModule: true,
+      isolatedModules: true,
+    },
+  },
+];
+const common = {
+  rootDir,
+  transform: { '^.+\\.tsx?$': tsJest },
+  testEnvironment: 'node',
+  moduleNameMapper: { '^~/(.*)$': '<rootDir>/web/app/$1' },
+};
+
+module.exports = {
+  rootDir,
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.int.test.ts'],
+      globalSetup: '<rootDir>/test/integration/global-setup.ts',
+      globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
+    },
+    { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
+  ],
+};
