@@ -21,6 +21,8 @@ export const ENV = {
   inboxRetentionDays: 'SIDECAR_INBOX_RETENTION_DAYS',
   /** Base URL of the EHR simulator's control API; enables the console's dev page. */
   ehrSimulatorUrl: 'SIDECAR_EHR_SIM_URL',
+  /** JSON map of dead-letter queue ARN → consumer id, for the dead-letter recorder (AWS only). */
+  deadLetterQueues: 'SIDECAR_DEAD_LETTER_QUEUES',
   /** Logger level (Powertools for AWS Lambda). */
   logLevel: 'POWERTOOLS_LOG_LEVEL',
   serviceName: 'POWERTOOLS_SERVICE_NAME',
