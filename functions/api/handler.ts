@@ -1,4 +1,6 @@
-// Placeholder entry point: the real thin adapter replaces this (owned by the core domain work).
-export async function handler(): Promise<never> {
-  throw new Error('not implemented yet');
-}
+import { handle } from 'hono/aws-lambda';
+import { getContext } from '../../shared/context';
+import { createApiApp } from './app';
+
+/** Lambda entry: the JSON API behind API Gateway's HTTP API (`/api/*`). */
+export const handler = handle(createApiApp(getContext()));

@@ -1,4 +1,4 @@
-// Placeholder entry point: the real thin adapter replaces this (owned by the core domain work).
-export async function handler(): Promise<never> {
-  throw new Error('not implemented yet');
-}
+import { consumerHandler } from './consumer-handler';
+
+/** Lambda entry: the `referral-intake` consumer (see shared/events/catalogue.ts). */
+export const handler = consumerHandler('referral-intake');

@@ -1,4 +1,7 @@
-// Placeholder entry point: the real thin adapter replaces this (owned by the core domain work).
-export async function handler(): Promise<never> {
-  throw new Error('not implemented yet');
+import { getContext } from '../../shared/context';
+import { republishPending } from '../../shared/inbox/republish-pending';
+
+/** Lambda entry (every minute): publishes inbox rows whose PutEvents did not complete. */
+export async function handler(): Promise<{ examined: number; republished: number; stillPending: number }> {
+  return republishPending(getContext());
 }

@@ -1,0 +1,29 @@
+import { createRoute } from '@hono/zod-openapi';
+import { z } from 'zod';
+import type { AppContext } from '../../../shared/context';
+import { getPatient } from '../../../shared/patients/get-patient';
+import { listPatients } from '../../../shared/patients/list-patients';
+import { ZPatient } from '../../../shared/patients/schema';
+import { newRouter } from '../../http/router';
+import { errorResponses, json, ZPatientView, ZUlidParam } from '../schemas';
+
+/** /api/patients: the minimum-necessary patient projection (PHI) and their referrals. */
+export function patientsRoutes(ctx: AppContext) {
+  return newRouter()
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/',
+        request: { query: z.object({ cursor: z.string().max(1000).optional(), limit: z.coerce.number().int().min(1).max(200).optional() }) },
+        responses: { 200: json(z.object({ patients: z.array(ZPatient), nextCursor: z.string().optional() }), 'Patients'), ...errorResponses },
+      }),
+      async (c) => {
+        const q = c.req.valid('query');
+        return c.json(await listPatients(ctx, { ...(q.cursor ? { cursor: q.cursor } : {}), ...(q.limit ? { limit: q.limit } : {}) }), 200);
+      },
+    )
+    .openapi(
+      createRoute({ method: 'get', path: '/{id}', request: { params: ZUlidParam }, responses: { 200: json(ZPatientView, 'The patient and their referrals'), ...errorResponses } }),
+      async (c) => c.json(await getPatient(ctx, { id: c.req.valid('param').id }), 200),
+    );
+}

@@ -1,0 +1,98 @@
+import { BatchGetCommand, GetCommand, TransactWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import type { AppContext } from '../context';
+import { ConflictError } from '../errors';
+import { externalKey, shardOf } from '../ids';
+import type { EhrLink } from '../referrals/schema';
+import { type Patient, ZPatient } from './schema';
+
+export const PATIENT_KIND_SHARDS = 4;
+const patientKey = (id: string) => ({ pk: `PAT#${id}`, sk: 'A' });
+const guardKey = (link: EhrLink) => ({ pk: `EXT#${externalKey(link.sourceId, link.reference)}`, sk: 'A' });
+
+/** Storage shape of a patient projection. PHI throughout: never log an item. */
+interface PatientItem extends Patient {
+  pk: string;
+  sk: 'A';
+  entity: 'patient';
+  kindPk: string;
+  kindSk: string;
+}
+
+function toItem(p: Patient): PatientItem {
+  return { ...p, ...patientKey(p.id), sk: 'A', entity: 'patient', kindPk: `K#patient#${shardOf(p.id, PATIENT_KIND_SHARDS)}`, kindSk: `${p.createdAt}#${p.id}` };
+}
+
+export function patientFromItem(item: Record<string, unknown>): Patient {
+  return ZPatient.parse(item);
+}
+
+export async function getPatientRecord(ctx: AppContext, id: string): Promise<Patient | undefined> {
+  const res = await ctx.db.send(new GetCommand({ TableName: ctx.config.tables.records, Key: patientKey(id), ConsistentRead: true }));
+  return res.Item && res.Item.entity === 'patient' ? patientFromItem(res.Item) : undefined;
+}
+
+/** Patients by id in BatchGet calls of 100 (for a queue page). Returns PHI. */
+export async function getPatientsByIds(ctx: AppContext, ids: string[]): Promise<Map<string, Patient>> {
+  const found = new Map<string, Patient>();
+  for (let i = 0; i < ids.length; i += 100) {
+    let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
+      [ctx.config.tables.records]: { Keys: ids.slice(i, i + 100).map(patientKey) },
+    };
+    for (let round = 0; request && Object.keys(request).length > 0 && round < 5; round++) {
+      const res = await ctx.db.send(new BatchGetCommand({ RequestItems: request }));
+      for (const item of res.Responses?.[ctx.config.tables.records] ?? []) {
+        const p = patientFromItem(item);
+        found.set(p.id, p);
+      }
+      request = res.UnprocessedKeys as typeof request;
+    }
+  }
+  return found;
+}
+
+export async function findPatientIdByEhrLink(ctx: AppContext, link: EhrLink): Promise<string | undefined> {
+  const res = await ctx.db.send(new GetCommand({ TableName: ctx.config.tables.records, Key: guardKey(link), ConsistentRead: true }));
+  return typeof res.Item?.targetId === 'string' ? res.Item.targetId : undefined;
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || error instanceof TransactionCanceledException;
+}
+
+/** Creates a patient (and, when linked to the EHR, its uniqueness guard) in one transaction. */
+export async function insertPatient(ctx: AppContext, patient: Patient): Promise<void> {
+  try {
+    await ctx.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: ctx.config.tables.records, Item: toItem(patient), ConditionExpression: 'attribute_not_exists(pk)' } },
+          ...(patient.ehr
+            ? [{ Put: { TableName: ctx.config.tables.records, Item: { ...guardKey(patient.ehr), entity: 'guard', targetId: patient.id }, ConditionExpression: 'attribute_not_exists(pk)' } }]
+            : []),
+        ],
+      }),
+    );
+  } catch (error) {
+    if (isConditionFailure(error)) throw new ConflictError('This patient already exists');
+    throw error;
+  }
+}
+
+/** Replaces a patient if its version is unchanged since it was read (409 otherwise). */
+export async function savePatient(ctx: AppContext, before: Patient, after: Patient): Promise<void> {
+  try {
+    await ctx.db.send(
+      new PutCommand({
+        TableName: ctx.config.tables.records,
+        Item: toItem(after),
+        ConditionExpression: '#version = :expected',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':expected': before.version },
+      }),
+    );
+  } catch (error) {
+    if (isConditionFailure(error)) throw new ConflictError('The patient was changed by someone else; reload and try again');
+    throw error;
+  }
+}
