@@ -9,8 +9,8 @@ const rootDir = path.resolve(__dirname, '..');
 const tsJest = [
   'ts-jest',
   {
-    // Type checking is `npm run typecheck` (tsc, whole project); ts-jest only transpiles to CommonJS.
-    isolatedModules: true,
+    // Type checking is `npm run typecheck` (tsc, whole project); with isolatedModules ts-jest
+    // only transpiles each file to CommonJS.
     tsconfig: {
       module: 'commonjs',
       moduleResolution: 'node10',

@@ -1,0 +1,24 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { Config } from '../../../shared/config/config';
+import type { AppContext } from '../../../shared/context';
+
+export const testConfig: Config = {
+  region: 'us-east-1',
+  tables: { records: 'records', inbox: 'inbox', audit: 'audit' },
+  eventBusName: 'sidecar-test',
+  endpoints: {},
+  inboxRetentionDays: 30,
+};
+
+/** A context whose AWS clients are real SDK clients, to be faked with aws-sdk-client-mock. */
+export function unitContext(now = new Date('2026-11-23T10:00:00Z')): AppContext {
+  return {
+    config: testConfig,
+    db: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
+    events: new EventBridgeClient({ region: 'us-east-1', maxAttempts: 1 }),
+    clock: { now: () => now },
+    fetch: () => Promise.reject(new Error('no network in unit tests')),
+  };
+}
