@@ -27,10 +27,13 @@ const common = {
   transform: { '^.+\\.tsx?$': tsJest },
   testEnvironment: 'node',
   moduleNameMapper: { '^~/(.*)$': '<rootDir>/web/app/$1' },
+  setupFiles: ['<rootDir>/test/support-setup.ts'],
 };
 
 module.exports = {
   rootDir,
+  // DynamoDB Local and first-use FHIR definition loading make integration tests slower than 5 s.
+  testTimeout: 30_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {

@@ -51,7 +51,7 @@ export async function mergeQuery(ctx: AppContext, options: MergeOptions): Promis
       const lo = desc ? undefined : options.after && (!range.lo || options.after >= range.lo) ? `${options.after}\u0000` : range.lo;
       const hi = range.hi;
       if (lo !== undefined && hi !== undefined && lo > hi) return { items: [] as Record<string, unknown>[], exhausted: true, lastSk: undefined };
-      const names: Record<string, string> = { '#pk': range.pkName, '#sk': range.skName, ...(options.filter?.names ?? {}) };
+      const names: Record<string, string> = { '#pk': range.pkName, ...(options.filter?.names ?? {}) };
       const values: Record<string, unknown> = { ':pk': range.pkValue, ...(options.filter?.values ?? {}) };
       let condition = '#pk = :pk';
       if (lo !== undefined && hi !== undefined) {
@@ -68,6 +68,7 @@ export async function mergeQuery(ctx: AppContext, options: MergeOptions): Promis
         condition += ' AND #sk < :before';
         values[':before'] = options.after;
       }
+      if (condition.includes('#sk')) names['#sk'] = range.skName;
       const items: Record<string, unknown>[] = [];
       let startKey: Record<string, unknown> | undefined;
       let pages = 0;

@@ -90,16 +90,18 @@ export async function recordPublished(
 ): Promise<InboxEvent> {
   const all = { ...event.published, ...published };
   const complete = event.entries.every((_, i) => all[String(i)] !== undefined);
-  const names: Record<string, string> = { '#published': 'published', '#status': 'status', '#attempts': 'publishAttempts' };
+  const names: Record<string, string> = { '#attempts': 'publishAttempts' };
   const values: Record<string, unknown> = { ':one': 1, ':zero': 0 };
   const sets = ['#attempts = if_not_exists(#attempts, :zero) + :one'];
   Object.entries(published).forEach(([entry, eventId], i) => {
+    names['#published'] = 'published';
     names[`#e${i}`] = entry;
     values[`:e${i}`] = eventId;
     sets.push(`#published.#e${i} = :e${i}`);
   });
   let update = '';
   if (complete) {
+    names['#status'] = 'status';
     values[':published'] = 'published';
     sets.push('#status = :published');
     update = `SET ${sets.join(', ')} REMOVE pendingPk, pendingSk, lastPublishError`;
