@@ -1,0 +1,63 @@
+/**
+ * What the EHR simulator can do, without loading it: the scenario list (for the CLI's help and
+ * the console's dev page), the control API's paths, and where the simulator listens by default.
+ * Kept free of FHIR and server imports so that reading it is instant.
+ */
+
+export const SCENARIO_NAMES = ['new-referral', 'revoke', 'appointment-booked', 'no-show', 'consult-note'] as const;
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+export interface ScenarioInfo {
+  name: ScenarioName;
+  /** One line for a help text or a dev page. */
+  description: string;
+  /** Which referral the scenario acts on when no `serviceRequestId` is given. */
+  defaultTarget: string;
+}
+
+export const SCENARIOS: readonly ScenarioInfo[] = [
+  {
+    name: 'new-referral',
+    description: 'The EHR orders a new referral (ServiceRequest, active) for a patient.',
+    defaultTarget: 'the given patient, else the next seeded patient in turn',
+  },
+  {
+    name: 'revoke',
+    description: 'The ordering clinician revokes a referral (ServiceRequest status → revoked).',
+    defaultTarget: 'the most recently created active referral',
+  },
+  {
+    name: 'appointment-booked',
+    description: 'The receiving provider books an appointment for a referral (Appointment, booked).',
+    defaultTarget: 'the most recently created active referral with no booked or attended appointment and no consult note',
+  },
+  {
+    name: 'no-show',
+    description: "The patient misses the referral's appointment (Appointment status → noshow; books one first if needed).",
+    defaultTarget: 'the most recently created active referral with a booked appointment, else the most recent active one without a consult note',
+  },
+  {
+    name: 'consult-note',
+    description: 'The specialist sends the consult note back (DocumentReference, current): the loop can close.',
+    defaultTarget: 'the most recently created active referral without a consult note, preferring one with a booked or attended appointment',
+  },
+];
+
+export function isScenarioName(name: string): name is ScenarioName {
+  return (SCENARIO_NAMES as readonly string[]).includes(name);
+}
+
+/** Where `npm run ehr` looks for the simulator when neither --url nor SIDECAR_EHR_SIM_URL is set. */
+export const DEFAULT_SIMULATOR_URL = 'http://127.0.0.1:3001';
+
+/** The simulator's control API (not FHIR; for the CLI, the dev page and browser tests). */
+export const CONTROL_PATHS = {
+  health: '/$sim/health',
+  state: '/$sim/state',
+  publishSeed: '/$sim/seed',
+  scenario: (name: string) => `/$sim/scenarios/${encodeURIComponent(name)}`,
+} as const;
+
+/** Base paths relative to the simulator's URL. */
+export const FHIR_BASE_PATH = '/fhir/R4';
+export const UI_BASE_PATH = '/ehr';
