@@ -1,0 +1,154 @@
+/**
+ * `npm start`: Sidecar on a laptop, with the same handlers as on AWS.
+ * DynamoDB Local (data under SIDECAR_DATA_DIR, default .data/) · the EventBridge stand-in
+ * delivering to the catalogue's consumers · console, /api and /webhooks on one port · the EHR
+ * simulator posting signed events · the republish sweep on a timer. Ctrl-C stops everything.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ServerBuild } from '@remix-run/node';
+import { ENV } from '../../shared/config/env-names';
+import { getConfig } from '../../shared/config/config';
+import { createContext } from '../../shared/context';
+import { consumeEvent, recordDeadLetter } from '../../shared/inbox/consume-event';
+import { republishPending } from '../../shared/inbox/republish-pending';
+import { errorFields, logger } from '../../shared/logger';
+import { findUser } from '../../shared/users/directory';
+import { putWebhookSource } from '../../shared/webhooks/sources';
+import { LOCAL_CREDENTIALS, ensureTables, startDynamoDbLocal } from './dynamodb';
+import { startEventBridgeStandIn } from './eventbridge-standin';
+import { startEhrSimulator } from './ehr-sim/simulator';
+import { stopAll } from './processes';
+import { createLocalApp, listen } from './server';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const SOURCE_ID = 'ehr-sim';
+const SWEEP_MS = 60_000;
+
+function fail(message: string): never {
+  process.stderr.write(`\nSidecar could not start: ${message}\n`);
+  process.exit(1);
+}
+
+/** The source's webhook secret: SIDECAR_WEBHOOK_SECRET_<SOURCE> if set, else generated once into the data folder. */
+function webhookSecret(dataDir: string, sourceId: string): string {
+  const fromEnv = process.env[`${ENV.webhookSecretPrefix}${sourceId.toUpperCase().replace(/-/g, '_')}`];
+  if (fromEnv) {
+    if (!fromEnv.startsWith('whsec_')) fail(`${ENV.webhookSecretPrefix}${sourceId.toUpperCase().replace(/-/g, '_')} must start with whsec_`);
+    return fromEnv;
+  }
+  const file = path.join(dataDir, 'webhook-secrets.json');
+  const stored = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
+  if (!stored[sourceId]) {
+    stored[sourceId] = `whsec_${randomBytes(32).toString('base64')}`;
+    writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
+  }
+  return stored[sourceId];
+}
+
+async function main(): Promise<void> {
+  const dataDir = path.resolve(ROOT, process.env[ENV.dataDir] || '.data');
+  const port = Number(process.env[ENV.port] || 3000);
+  const simPort = Number(process.env[ENV.ehrSimulatorPort] || port + 1);
+  mkdirSync(dataDir, { recursive: true });
+  const serverBuildPath = path.join(ROOT, 'web/build/server/index.js');
+  if (!existsSync(serverBuildPath)) fail('the console is not built; run `npm run build:web` (npm start does this for you)');
+
+  const dynamo = await startDynamoDbLocal({ dataDir: path.join(dataDir, 'dynamodb') }).catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)));
+  const tables = { records: 'sidecar-records', inbox: 'sidecar-inbox', audit: 'sidecar-audit' };
+  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+  const admin = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint, credentials: LOCAL_CREDENTIALS });
+  await ensureTables(admin, tables);
+  admin.destroy();
+
+  let deliver: Parameters<typeof startEventBridgeStandIn>[0]['deliver'] = async () => undefined;
+  let deadLetter: NonNullable<Parameters<typeof startEventBridgeStandIn>[0]['onDeadLetter']> = () => undefined;
+  const busName = 'sidecar-local';
+  const bus = await startEventBridgeStandIn({ busName, deliver: (c, e) => deliver(c, e), onDeadLetter: (c, e, err) => deadLetter(c, e, err) });
+
+  // Configuration reaches the shared code only through its validated config, as on Lambda.
+  Object.assign(process.env, {
+    [ENV.region]: process.env[ENV.region] || 'us-east-1',
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID || LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY || LOCAL_CREDENTIALS.secretAccessKey,
+    [ENV.recordsTable]: tables.records,
+    [ENV.inboxTable]: tables.inbox,
+    [ENV.auditTable]: tables.audit,
+    [ENV.eventBusName]: busName,
+    [ENV.dynamoDbEndpoint]: dynamo.endpoint,
+    [ENV.eventBridgeEndpoint]: bus.endpoint,
+    [ENV.devUser]: process.env[ENV.devUser] || 'u-casey',
+    [ENV.ehrSimulatorUrl]: `http://127.0.0.1:${simPort}`,
+  });
+  const ctx = createContext({ config: getConfig() });
+  deliver = (consumerId, event) => consumeEvent(ctx, consumerId, event);
+  deadLetter = (consumerId, event, error) => recordDeadLetter(ctx, consumerId, event.detail, error instanceof Error ? error.message : 'failed');
+
+  const secret = webhookSecret(dataDir, SOURCE_ID);
+  const sim = await startEhrSimulator({ port: simPort, sidecarWebhookUrl: `http://127.0.0.1:${port}/webhooks/ehr/${SOURCE_ID}`, secret, sourceId: SOURCE_ID });
+  await putWebhookSource(ctx, {
+    id: SOURCE_ID,
+    name: 'EHR simulator',
+    enabled: true,
+    secrets: [{ secret, addedAt: new Date().toISOString() }],
+    fhirBaseUrl: sim.fhirBaseUrl,
+    ehrUiBaseUrl: sim.uiBaseUrl,
+  });
+
+  const build = (await import(pathToFileURL(serverBuildPath).href)) as ServerBuild;
+  const app = createLocalApp(ctx, { build, clientDir: path.join(ROOT, 'web/build/client') });
+  const server = await listen(app, port).catch((e: unknown) => fail(`port ${port} is not free (${e instanceof Error ? e.message : e}); set PORT`));
+
+  const sweep = setInterval(() => {
+    republishPending(ctx).catch((e: unknown) => logger.error('Republish sweep failed', errorFields(e)));
+  }, SWEEP_MS);
+
+  const user = findUser(ctx.config.devUser ?? '');
+  const base = `http://localhost:${port}`;
+  process.stdout.write(
+    [
+      '',
+      'Sidecar is running (local runtime)',
+      `  Console          ${base}/queue   (acting as ${user?.name ?? '?'}, ${user?.role ?? '?'}; sign-in comes with issue 3)`,
+      `  API              ${base}/api     OpenAPI: ${base}/api/openapi.json`,
+      `  Webhooks         ${base}/webhooks/ehr/${SOURCE_ID}`,
+      `  Webhook secret   ${secret}   (source "${SOURCE_ID}"; set ${ENV.webhookSecretPrefix}EHR_SIM to choose it)`,
+      `  EHR simulator    FHIR ${sim.fhirBaseUrl} · charts ${sim.uiBaseUrl} · scenarios: npm run ehr -- --help`,
+      `  Dev page         ${base}/dev     (post EHR scenarios from the browser)`,
+      `  DynamoDB Local   ${dynamo.endpoint}   data in ${dataDir}`,
+      `  EventBridge      stand-in at ${bus.endpoint} (bus ${busName})`,
+      '',
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+
+  sim
+    .publishSeed()
+    .then((r) => process.stdout.write(`EHR simulator announced its seed: ${r.accepted} of ${r.deliveries.length} deliveries accepted or already known.\n`))
+    .catch((e: unknown) => logger.error('Seed publication failed', errorFields(e)));
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping Sidecar…\n`);
+    clearInterval(sweep);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await sim.close().catch(() => undefined);
+    await bus.stop().catch(() => undefined);
+    await dynamo.stop().catch(() => undefined);
+    await stopAll();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch(async (error: unknown) => {
+  process.stderr.write(`\nSidecar failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  await stopAll();
+  process.exit(1);
+});
