@@ -34,6 +34,7 @@ module.exports = {
   rootDir,
   // DynamoDB Local and first-use FHIR definition loading make integration tests slower than 5 s.
   testTimeout: 30_000,
+  reporters: ['default', '<rootDir>/test/summary-reporter.cjs'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {

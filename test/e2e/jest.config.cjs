@@ -16,5 +16,6 @@ module.exports = {
   testEnvironment: 'node',
   setupFiles: ['<rootDir>/test/support-setup.ts'],
   testTimeout: 120_000,
+  reporters: ['default', '<rootDir>/test/summary-reporter.cjs'],
   maxWorkers: 1,
 };
