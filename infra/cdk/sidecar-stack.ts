@@ -1,0 +1,228 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import type { Construct } from 'constructs';
+import { CONSUMERS, RULES, type ConsumerId } from '../../shared/events/catalogue';
+import { ConsoleDistribution, type CustomDomain } from './constructs/console-distribution';
+import { DataTables } from './constructs/data-tables';
+import { EdgeFirewall } from './constructs/edge-firewall';
+import { EventRouting } from './constructs/event-routing';
+import { SidecarHttpApi } from './constructs/http-api';
+import { SidecarKeys } from './constructs/keys';
+import {
+  bindDeadLetterQueues,
+  bindEventBus,
+  bindTable,
+  SidecarFunction,
+  type SidecarFunctionProps,
+} from './constructs/sidecar-function';
+
+export interface SidecarStackProps extends StackProps {
+  /** Absolute path of the repository root; every entry path is resolved from it. */
+  readonly projectRoot: string;
+  /** The console's client build (normally `<root>/web/build/client`). */
+  readonly consoleAssetsDir: string;
+  /**
+   * Whether to bundle the functions with esbuild. Tests pass false: the template is the same
+   * apart from asset hashes, and synthesis takes seconds instead of a bundle per function.
+   * @default true
+   */
+  readonly bundle?: boolean;
+  readonly customDomain?: CustomDomain;
+  readonly allowedCountries?: readonly string[];
+}
+
+export interface SidecarFunctions {
+  readonly api: SidecarFunction;
+  readonly console: SidecarFunction;
+  readonly webhooks: SidecarFunction;
+  readonly consumers: ReadonlyMap<ConsumerId, SidecarFunction>;
+  readonly deadLetterRecorder: SidecarFunction;
+  readonly republishSweep: SidecarFunction;
+}
+
+/** The dead-letter recorder's timeout; its queues' visibility timeout is six times this. */
+const DEAD_LETTER_RECORDER_TIMEOUT = Duration.seconds(30);
+
+/**
+ * Reserved concurrency per function: 111 in all (3 × 20 + 4 consumers × 10 + 10 + 1), so the
+ * account's Lambda concurrency limit must be at least 211, since Lambda keeps 100 unreserved.
+ * The dead-letter recorder's 10 covers its 4 queues × 2 pollers; the republish sweep is
+ * single-flight by design.
+ */
+const CONCURRENCY = { api: 20, console: 20, webhooks: 20, consumer: 10, deadLetter: 10, sweep: 1 } as const;
+
+/**
+ * Sidecar on AWS. Composes the constructs: keys, tables, event routing, the functions with their
+ * grants, the HTTP API, and CloudFront with its firewall in front.
+ */
+export class SidecarStack extends Stack {
+  readonly keys: SidecarKeys;
+  readonly data: DataTables;
+  readonly routing: EventRouting;
+  readonly functions: SidecarFunctions;
+  readonly http: SidecarHttpApi;
+  readonly firewall: EdgeFirewall;
+  readonly edge: ConsoleDistribution;
+
+  constructor(scope: Construct, id: string, props: SidecarStackProps) {
+    super(scope, id, props);
+    if (props.bundle === false) {
+      // NodejsFunction skips esbuild for stacks outside this list (the CLI's --exclusively uses it too).
+      this.node.setContext('aws:cdk:bundling-stacks', []);
+    }
+
+    const keys = new SidecarKeys(this, 'Keys');
+    const data = new DataTables(this, 'Data', { key: keys.data });
+    const routing = new EventRouting(this, 'Events', {
+      key: keys.data,
+      deadLetterVisibilityTimeout: Duration.seconds(6 * DEAD_LETTER_RECORDER_TIMEOUT.toSeconds()),
+    });
+    keys.allowEventBridgeDeadLetters();
+
+    const lambda = (id: string, fnProps: Omit<SidecarFunctionProps, 'projectRoot' | 'logEncryptionKey'>) =>
+      new SidecarFunction(this, id, { projectRoot: props.projectRoot, logEncryptionKey: keys.logs, ...fnProps });
+
+    // People and the EHR, through the HTTP API. Audit: the API and the console are the paths with a
+    // human actor; they may append to the audit trail and nothing may rewrite it.
+    const api = lambda('Api', {
+      entry: 'functions/api/handler.ts',
+      serviceName: 'sidecar-api',
+      description: 'Sidecar JSON API (/api/*)',
+      invocation: 'http',
+      memorySize: 1024,
+      reservedConcurrency: CONCURRENCY.api,
+    });
+    const consoleFn = lambda('Console', {
+      entry: 'functions/console/handler.ts',
+      serviceName: 'sidecar-console',
+      description: 'Sidecar console, Remix server rendering',
+      invocation: 'http',
+      memorySize: 1024,
+      timeout: Duration.seconds(15),
+      reservedConcurrency: CONCURRENCY.console,
+    });
+    for (const fn of [api, consoleFn]) {
+      bindTable(fn, data.records, 'readWrite');
+      bindTable(fn, data.inbox, 'readWrite'); // failed events are listed and replayed from here
+      bindTable(fn, data.audit, 'append');
+      bindEventBus(fn, routing.bus, 'publish');
+    }
+    const webhooks = lambda('Webhooks', {
+      entry: 'functions/webhooks/handler.ts',
+      serviceName: 'sidecar-webhooks',
+      description: 'Sidecar inbound EHR webhooks (/webhooks/*)',
+      invocation: 'http',
+      memorySize: 1024,
+      reservedConcurrency: CONCURRENCY.webhooks,
+    });
+    bindTable(webhooks, data.records, 'read'); // webhook sources (secrets) live in the records table
+    bindTable(webhooks, data.inbox, 'readWrite');
+    bindTable(webhooks, data.audit, 'none');
+    bindEventBus(webhooks, routing.bus, 'publish');
+
+    // Event consumers: one function per catalogue consumer, one rule per catalogue rule.
+    const consumers = new Map<ConsumerId, SidecarFunction>();
+    for (const consumer of CONSUMERS) {
+      const fn = lambda(`Consumer-${consumer.id}`, {
+        entry: `functions/consumers/${consumer.id}.ts`,
+        serviceName: `sidecar-${consumer.id}`,
+        description: `Sidecar consumer: ${consumer.description}`.slice(0, 256),
+        invocation: 'async',
+        timeout: Duration.seconds(30),
+        reservedConcurrency: CONCURRENCY.consumer,
+        deadLetterQueue: routing.deadLetterQueue(consumer.id),
+        asyncRetryAttempts: 2,
+        asyncMaxEventAge: Duration.hours(1),
+      });
+      bindTable(fn, data.records, 'readWrite');
+      bindTable(fn, data.inbox, 'readWrite'); // per-consumer processing state
+      bindTable(fn, data.audit, 'none');
+      bindEventBus(fn, routing.bus, 'none');
+      consumers.set(consumer.id, fn);
+    }
+    for (const rule of RULES) {
+      const consumer = consumers.get(rule.consumer);
+      if (!consumer) throw new Error(`Rule ${rule.name} targets unknown consumer ${rule.consumer}`);
+      routing.addRule(rule, consumer);
+    }
+
+    const deadLetters = lambda('DeadLetterRecorder', {
+      entry: 'functions/consumers/dead-letter.ts',
+      serviceName: 'sidecar-dead-letter',
+      description: 'Sidecar: marks dead-lettered events in the inbox',
+      invocation: 'queue',
+      memorySize: 256,
+      timeout: DEAD_LETTER_RECORDER_TIMEOUT,
+      reservedConcurrency: CONCURRENCY.deadLetter,
+    });
+    bindTable(deadLetters, data.records, 'none');
+    bindTable(deadLetters, data.inbox, 'readWrite');
+    bindTable(deadLetters, data.audit, 'none');
+    bindEventBus(deadLetters, routing.bus, 'none');
+    bindDeadLetterQueues(deadLetters, routing.consumerDeadLetterQueues());
+
+    const republish = lambda('RepublishSweep', {
+      entry: 'functions/sweeps/republish.ts',
+      serviceName: 'sidecar-republish',
+      description: 'Sidecar: re-publishes accepted events stuck in pending',
+      invocation: 'async',
+      memorySize: 256,
+      timeout: Duration.seconds(50),
+      reservedConcurrency: CONCURRENCY.sweep,
+      deadLetterQueue: routing.lastResortQueue,
+      asyncRetryAttempts: 0, // the next tick is a minute away
+      asyncMaxEventAge: Duration.minutes(1),
+    });
+    bindTable(republish, data.records, 'none');
+    bindTable(republish, data.inbox, 'readWrite');
+    bindTable(republish, data.audit, 'none');
+    bindEventBus(republish, routing.bus, 'publish');
+    routing.addSchedule(
+      'RepublishSchedule',
+      republish,
+      events.Schedule.rate(Duration.minutes(1)),
+      'Sidecar: every minute, re-publish inbox rows still pending',
+    );
+
+    const http = new SidecarHttpApi(this, 'Http', {
+      api,
+      webhooks,
+      console: consoleFn,
+      logEncryptionKey: keys.logs,
+      rateLimit: 200,
+      burstLimit: 400,
+    });
+    const firewall = new EdgeFirewall(this, 'Firewall', {
+      logEncryptionKey: keys.logs,
+      requestsPerIpPer5Minutes: 20_000,
+    });
+    const edge = new ConsoleDistribution(this, 'Edge', {
+      assetsDir: props.consoleAssetsDir,
+      apiDomainName: http.domainName,
+      webAclArn: firewall.webAcl.attrArn,
+      logEncryptionKey: keys.logs,
+      customDomain: props.customDomain,
+      allowedCountries: props.allowedCountries,
+    });
+
+    this.keys = keys;
+    this.data = data;
+    this.routing = routing;
+    this.functions = {
+      api,
+      console: consoleFn,
+      webhooks,
+      consumers,
+      deadLetterRecorder: deadLetters,
+      republishSweep: republish,
+    };
+    this.http = http;
+    this.firewall = firewall;
+    this.edge = edge;
+
+    new CfnOutput(this, 'Url', {
+      description: 'Sidecar (console at /, API at /api, webhooks at /webhooks)',
+      value: `https://${props.customDomain?.domainName ?? edge.distribution.distributionDomainName}`,
+    });
+  }
+}

@@ -1,0 +1,82 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { createSidecarApp } from '../../infra/cdk/sidecar-app';
+import type { SidecarStack } from '../../infra/cdk/sidecar-stack';
+
+/** The repository root, as infra/cdk/app.ts computes it from its own location. */
+export const PROJECT_ROOT = path.resolve(__dirname, '../..');
+
+export interface BuiltSidecar {
+  app: App;
+  stack: SidecarStack;
+  /** Removes the temporary client build and cloud assembly. */
+  cleanUp(): void;
+}
+
+export interface SynthesisedSidecar extends BuiltSidecar {
+  template: Template;
+}
+
+/**
+ * The Sidecar app as the CLI builds it (cdk.json context, nag plugins registered), except that
+ * the functions are not bundled and the console's client build is a stand-in folder shaped like
+ * Remix's (hashed files under assets/, one root file), so no web build is needed.
+ */
+export function buildSidecar(context: Record<string, unknown> = {}): BuiltSidecar {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'sidecar-infra-'));
+  const clientBuild = path.join(tmp, 'client');
+  mkdirSync(path.join(clientBuild, 'assets'), { recursive: true });
+  writeFileSync(path.join(clientBuild, 'assets', 'entry.client-AbCd1234.js'), 'export {};\n');
+  writeFileSync(path.join(clientBuild, 'favicon.ico'), '');
+
+  const { app, stack } = createSidecarApp({
+    projectRoot: PROJECT_ROOT,
+    consoleAssetsDir: clientBuild,
+    bundle: false,
+    outdir: path.join(tmp, 'cdk.out'),
+    context,
+  });
+  return { app, stack, cleanUp: () => rmSync(tmp, { recursive: true, force: true }) };
+}
+
+/** buildSidecar, synthesised. Synthesis runs the cdk-nag plugins: it throws on any unacknowledged finding. */
+export function synthesiseSidecar(context: Record<string, unknown> = {}): SynthesisedSidecar {
+  const built = buildSidecar(context);
+  return { ...built, template: Template.fromStack(built.stack) };
+}
+
+type Json = Record<string, unknown>;
+
+export interface PolicyStatementJson {
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource: unknown;
+}
+
+/** Every IAM statement of every identity policy in the template, with the policy's logical id. */
+export function identityStatements(template: Template): Array<{ policyId: string; statement: PolicyStatementJson }> {
+  const out: Array<{ policyId: string; statement: PolicyStatementJson }> = [];
+  const add = (policyId: string, doc: unknown) => {
+    const statements = ((doc as Json | undefined)?.Statement ?? []) as PolicyStatementJson[];
+    for (const statement of statements) out.push({ policyId, statement });
+  };
+  for (const type of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']) {
+    for (const [id, resource] of Object.entries(template.findResources(type))) {
+      add(id, (resource.Properties as Json).PolicyDocument);
+    }
+  }
+  for (const [id, resource] of Object.entries(template.findResources('AWS::IAM::Role'))) {
+    for (const policy of ((resource.Properties as Json).Policies ?? []) as Json[]) add(id, policy.PolicyDocument);
+  }
+  return out;
+}
+
+export const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** Whether a (CloudFormation) value refers to the resource with this logical id. */
+export function refersTo(value: unknown, logicalId: string): boolean {
+  return JSON.stringify(value).includes(`"${logicalId}"`);
+}
