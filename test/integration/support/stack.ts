@@ -28,7 +28,7 @@ export interface TestStack {
  * EventBridge stand-in delivering to the catalogue's consumers through the real SDK client, and
  * the API and webhook apps (called through Hono's app.request). Registers its own hooks.
  */
-export function useStack(options: { fetch?: typeof fetch; fhirBaseUrl?: string } = {}): TestStack {
+export function useStack(options: { fetch?: typeof fetch; fhirBaseUrl?: string | (() => string) } = {}): TestStack {
   const tables = useFreshTables();
   const state: Partial<TestStack> & { offset: number } = { offset: 0 };
   const secret = `whsec_${randomBytes(24).toString('base64')}`;
@@ -55,7 +55,7 @@ export function useStack(options: { fetch?: typeof fetch; fhirBaseUrl?: string }
       name: 'Test EHR',
       enabled: true,
       secrets: [{ secret, addedAt: new Date().toISOString() }],
-      ...(options.fhirBaseUrl ? { fhirBaseUrl: options.fhirBaseUrl } : {}),
+      ...(options.fhirBaseUrl ? { fhirBaseUrl: typeof options.fhirBaseUrl === 'function' ? options.fhirBaseUrl() : options.fhirBaseUrl } : {}),
       ehrUiBaseUrl: 'http://127.0.0.1:9/ehr',
     });
     Object.assign(state, { ctx, standIn, api: createApiApp(ctx), webhooks: createWebhooksApp(ctx) });
