@@ -3,7 +3,7 @@ import type { AppContext } from '../context';
 import { ConflictError } from '../errors';
 import { isNewerVersion } from '../fhir/versions';
 import type { ApplyResult } from './apply-ehr-service-request';
-import { applyPlan, changeReferralWithRetry, timelineEntry } from './change';
+import { applyPlan, changeReferralWithRetry, recordEhrNote, timelineEntry } from './change';
 import { referralForServiceRequest, serviceRequestRefs } from './link-from-ehr';
 import { EHR_ACTOR, type Referral } from './schema';
 import { type EhrAction, planTransition } from './state-machine';
@@ -48,7 +48,7 @@ function decide(ctx: AppContext, current: Referral, action: EhrAction, versionKe
   if (!isNewerVersion(version, current.ehrVersions[versionKey])) return undefined;
   // An older appointment's news must not override the current appointment's.
   if (current.appointment?.link && current.appointment.link.reference !== versionKey && action.action !== 'ehr-appointment-booked') {
-    return noteOnly(ctx, current, versionKey, version, 'An earlier appointment changed in the EHR; the current appointment is unchanged');
+    return recordEhrNote(ctx, current, versionKey, version, 'An earlier appointment changed in the EHR; the current appointment is unchanged');
   }
   const now = ctx.clock.now();
   try {
@@ -68,16 +68,6 @@ function decide(ctx: AppContext, current: Referral, action: EhrAction, versionKe
     };
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
-    return noteOnly(ctx, current, versionKey, version, `Appointment update from the EHR not applied: ${error.message}`);
+    return recordEhrNote(ctx, current, versionKey, version, `Appointment update from the EHR not applied: ${error.message}`);
   }
 }
-
-function noteOnly(ctx: AppContext, current: Referral, versionKey: string, version: string, note: string) {
-  const now = ctx.clock.now();
-  return {
-    after: { ...current, ehrVersions: { ...current.ehrVersions, [versionKey]: version }, version: current.version + 1, updatedAt: now.toISOString() },
-    entries: [timelineEntry(current, EHR_ACTOR, now, { kind: 'ehr-update' as const, note })],
-  };
-}
-
-export { noteOnly as noteOnlyDecision };

@@ -2,9 +2,8 @@ import type { DiagnosticReport, DocumentReference } from '@medplum/fhirtypes';
 import type { AppContext } from '../context';
 import { ConflictError } from '../errors';
 import { isNewerVersion } from '../fhir/versions';
-import { noteOnlyDecision } from './apply-ehr-appointment';
 import type { ApplyResult } from './apply-ehr-service-request';
-import { applyPlan, changeReferralWithRetry, timelineEntry } from './change';
+import { applyPlan, changeReferralWithRetry, recordEhrNote, timelineEntry } from './change';
 import { referralForServiceRequest, serviceRequestRefs } from './link-from-ehr';
 import { EHR_ACTOR } from './schema';
 import { planTransition } from './state-machine';
@@ -58,7 +57,7 @@ export async function applyEhrOutcome(
         };
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;
-        return noteOnlyDecision(ctx, current, docRef, options.version, `${description} received from the EHR after the referral was ${current.status}`);
+        return recordEhrNote(ctx, current, docRef, options.version, `${description} received from the EHR after the referral was ${current.status}`);
       }
     });
   }

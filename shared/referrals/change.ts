@@ -3,7 +3,7 @@ import { ConflictError, NotFoundError } from '../errors';
 import { newId } from '../ids';
 import type { TransitionPlan } from './state-machine';
 import { getReferralRecord, saveReferral } from './repository';
-import type { ActorRef, Referral, TimelineEntry } from './schema';
+import { type ActorRef, EHR_ACTOR, type Referral, type TimelineEntry } from './schema';
 
 /** A timeline entry for a change to a referral. */
 export function timelineEntry(
@@ -74,4 +74,16 @@ export async function changeReferralAt(
   const { after, entries } = decide(current);
   await saveReferral(ctx, current, after, entries);
   return after;
+}
+
+/**
+ * A decision that only records an EHR resource version and a timeline note (news the referral's
+ * state cannot take, e.g. an appointment booked after it was closed), so it is not re-applied.
+ */
+export function recordEhrNote(ctx: AppContext, current: Referral, versionKey: string, version: string, note: string): NonNullable<Decision> {
+  const now = ctx.clock.now();
+  return {
+    after: { ...current, ehrVersions: { ...current.ehrVersions, [versionKey]: version }, version: current.version + 1, updatedAt: now.toISOString() },
+    entries: [timelineEntry(current, EHR_ACTOR, now, { kind: 'ehr-update', note })],
+  };
 }
