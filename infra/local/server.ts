@@ -19,7 +19,9 @@ export function createLocalApp(ctx: AppContext, options: { build: ServerBuild; c
   const webhooks = createWebhooksApp(ctx);
   const consoleApp = createConsoleApp(ctx, options.build);
   const app = new Hono();
-  app.use('*', secureHeaders({ crossOriginEmbedderPolicy: false }));
+  // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on form posts, which
+  // Remix's action CSRF check (origin vs host) rightly refuses.
+  app.use('*', secureHeaders({ crossOriginEmbedderPolicy: false, referrerPolicy: 'same-origin' }));
   app.use('/assets/*', serveStatic({ root: options.clientDir }));
   app.get('/favicon.ico', (c) => c.body(null, 204));
   app.all('/api/*', (c) => api.fetch(c.req.raw));

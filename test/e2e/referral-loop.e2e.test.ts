@@ -39,12 +39,18 @@ async function eventually<T>(probe: () => Promise<T | undefined>, what: string, 
   }
 }
 
-/** The Sidecar referral id for an EHR ServiceRequest, once the webhook has been processed. */
-async function referralIdFor(serviceRequestId: string): Promise<string> {
+interface Found {
+  id: string;
+  queue: string;
+  priority: string;
+}
+
+/** The Sidecar referral for an EHR ServiceRequest, once the webhook has been processed (via the API). */
+async function referralFor(serviceRequestId: string): Promise<Found> {
   return eventually(async () => {
     const res = await fetch(`${stack.baseUrl}/api/queue?status=requested,accepted,in-progress,on-hold,completed,cancelled&limit=100`);
-    const page = (await res.json()) as { rows: { referral: { id: string; serviceRequest?: { reference: string } } }[] };
-    return page.rows.find((r) => r.referral.serviceRequest?.reference === `ServiceRequest/${serviceRequestId}`)?.referral.id;
+    const page = (await res.json()) as { rows: { referral: Found & { serviceRequest?: { reference: string } } }[] };
+    return page.rows.find((r) => r.referral.serviceRequest?.reference === `ServiceRequest/${serviceRequestId}`)?.referral;
   }, `the referral for ServiceRequest/${serviceRequestId}`);
 }
 
@@ -58,10 +64,12 @@ async function reloadUntil(page: Page, testId: string, expected: string): Promis
 describe('a care coordinator works a referral from the EHR until its loop is closed', () => {
   it('signed ServiceRequest webhook → queue → claim → appointment booked → consult note → loop closed', async () => {
     const created = await ehr('new-referral');
-    const referralId = await referralIdFor(created.serviceRequestId);
+    const found = await referralFor(created.serviceRequestId);
+    const referralId = found.id;
 
+    // The coordinator filters the queue to the referral's specialty and priority (a GET form).
     const page = await browser.context.newPage();
-    await page.goto(`${stack.baseUrl}/queue`);
+    await page.goto(`${stack.baseUrl}/queue?queue=${found.queue}&priority=${found.priority}`);
     const queue = page.getByRole('table', { name: 'Referral queue' });
     await expect(queue.isVisible()).resolves.toBe(true);
     const link = queue.locator(`a[href="/referrals/${referralId}"]`);
@@ -88,7 +96,7 @@ describe('a care coordinator works a referral from the EHR until its loop is clo
 
   it('core actions work as plain HTML forms, without client JavaScript', async () => {
     const created = await ehr('new-referral');
-    const referralId = await referralIdFor(created.serviceRequestId);
+    const referralId = (await referralFor(created.serviceRequestId)).id;
     const noJs = await openBrowser({ javaScriptEnabled: false });
     try {
       const page = await noJs.context.newPage();

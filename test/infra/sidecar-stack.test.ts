@@ -360,3 +360,11 @@ test('synthesis raises no warnings or errors', () => {
   Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
   Annotations.fromStack(stack).hasNoError('*', Match.anyValue());
 });
+
+describe('console behind CloudFront', () => {
+  it('forwards the viewer host as x-forwarded-host so Remix form posts pass its origin check', () => {
+    const fns = template.findResources('AWS::CloudFront::Function');
+    const code = Object.values(fns).map((f) => JSON.stringify(f));
+    expect(code.some((c) => c.includes('x-forwarded-host'))).toBe(true);
+  });
+});

@@ -184,6 +184,16 @@ export class ConsoleDistribution extends Construct {
       ? acm.Certificate.fromCertificateArn(this, 'Certificate', props.customDomain.certificateArn)
       : undefined;
 
+    // The API Gateway origin needs its own Host header, so the viewer's host travels as
+    // X-Forwarded-Host: Remix's action CSRF check compares it with the Origin of form posts.
+    const forwardHost = new cloudfront.Function(this, 'ForwardViewerHost', {
+      comment: 'Sidecar: pass the viewer host to the origin as x-forwarded-host',
+      runtime: cloudfront.FunctionRuntime.JS_2_0,
+      code: cloudfront.FunctionCode.fromInline(
+        'function handler(event) { var r = event.request; r.headers["x-forwarded-host"] = { value: r.headers.host.value }; return r; }',
+      ),
+    });
+
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'Sidecar console, API and webhooks',
       defaultBehavior: {
@@ -194,6 +204,7 @@ export class ConsoleDistribution extends Construct {
         originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
         responseHeadersPolicy: dynamicHeaders,
         compress: true,
+        functionAssociations: [{ function: forwardHost, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }],
       },
       additionalBehaviors,
       webAclId: props.webAclArn,
