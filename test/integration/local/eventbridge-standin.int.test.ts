@@ -160,7 +160,7 @@ describe('PutEvents: accepted entries', () => {
 
     let idle = false;
     const idlePromise = standIn.idle().then(() => (idle = true));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let i = 0; i < 100 && started.length === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(started).toEqual(['patient-projection']);
     expect(idle).toBe(false);
     release();
@@ -416,7 +416,8 @@ describe('stop()', () => {
     await expect(reconnect.send(new PutEventsCommand({ Entries: [entry('Patient.changed')] }))).rejects.toThrow(/ECONNREFUSED/);
     reconnect.destroy();
     // Closed handles leave libuv's list on a later loop turn: give them a (bounded) moment.
-    const settled = () => count('TCPServerWrap') === before.servers && count('TCPSocketWrap') === before.sockets;
+    const settled = () =>
+      count('TCPServerWrap') === before.servers && count('TCPSocketWrap') === before.sockets && count('Timeout') <= before.timers;
     for (let i = 0; i < 50 && !settled(); i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
     expect({ servers: count('TCPServerWrap'), sockets: count('TCPSocketWrap') }).toEqual({
       servers: before.servers,
