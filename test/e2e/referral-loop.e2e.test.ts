@@ -54,10 +54,11 @@ async function referralFor(serviceRequestId: string): Promise<Found> {
   }, `the referral for ServiceRequest/${serviceRequestId}`);
 }
 
+/** Reloads until the status element's machine-readable value (data-value) is `expected`. */
 async function reloadUntil(page: Page, testId: string, expected: string): Promise<void> {
   await eventually(async () => {
     await page.reload();
-    return (await page.getByTestId(testId).textContent())?.trim() === expected ? true : undefined;
+    return (await page.getByTestId(testId).getAttribute('data-value')) === expected ? true : undefined;
   }, `${testId} to read ${expected}`);
 }
 
@@ -76,7 +77,7 @@ describe('a care coordinator works a referral from the EHR until its loop is clo
     await expect(link.count()).resolves.toBe(1);
     await link.click();
     await page.waitForURL(`**/referrals/${referralId}**`);
-    expect((await page.getByTestId('referral-status').textContent())?.trim()).toBe('requested');
+    expect(await page.getByTestId('referral-status').getAttribute('data-value')).toBe('requested');
 
     await page.getByRole('button', { name: 'Claim', exact: true }).click();
     await page.waitForLoadState('networkidle');
@@ -85,11 +86,11 @@ describe('a care coordinator works a referral from the EHR until its loop is clo
 
     await ehr('appointment-booked', { serviceRequestId: created.serviceRequestId });
     await reloadUntil(page, 'business-status', 'appointment-booked');
-    expect((await page.getByTestId('referral-status').textContent())?.trim()).toBe('in-progress');
+    expect(await page.getByTestId('referral-status').getAttribute('data-value')).toBe('in-progress');
 
     await ehr('consult-note', { serviceRequestId: created.serviceRequestId });
     await reloadUntil(page, 'referral-status', 'completed');
-    expect((await page.getByTestId('business-status').textContent())?.trim()).toBe('outcome-received');
+    expect(await page.getByTestId('business-status').getAttribute('data-value')).toBe('outcome-received');
     await expect(page.getByText('Loop closed').first().isVisible()).resolves.toBe(true);
     await page.close();
   });
@@ -103,7 +104,7 @@ describe('a care coordinator works a referral from the EHR until its loop is clo
       await page.goto(`${stack.baseUrl}/referrals/${referralId}`);
       await page.getByRole('button', { name: 'Accept', exact: true }).click();
       await page.waitForLoadState('load');
-      expect((await page.getByTestId('referral-status').textContent())?.trim()).toBe('accepted');
+      expect(await page.getByTestId('referral-status').getAttribute('data-value')).toBe('accepted');
       await page.getByRole('textbox', { name: /note/i }).last().fill('Spoke with the patient; prefers mornings.');
       await page.getByRole('button', { name: 'Add note', exact: true }).click();
       await page.waitForLoadState('load');
