@@ -220,6 +220,10 @@ export class SidecarStack extends Stack {
     this.firewall = firewall;
     this.edge = edge;
 
+    new CfnOutput(this, 'RecordsTableName', {
+      description: 'Records table (for `npm run webhook-source -- put` against this stack)',
+      value: data.records.table.tableName,
+    });
     new CfnOutput(this, 'Url', {
       description: 'Sidecar (console at /, API at /api, webhooks at /webhooks)',
       value: `https://${props.customDomain?.domainName ?? edge.distribution.distributionDomainName}`,
