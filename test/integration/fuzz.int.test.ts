@@ -1,0 +1,81 @@
+import fc from 'fast-check';
+import { Webhook } from 'standardwebhooks';
+import { useStack } from './support/stack';
+
+/**
+ * Random bodies, headers, paths and query strings against the webhooks and the API: never a 5xx,
+ * and never an echo of what was sent (canary strings stand in for patient data).
+ */
+const stack = useStack();
+const CANARY = 'Wqcanary';
+const canaryText = fc.string({ maxLength: 20 }).map((s) => `${CANARY}${s}`);
+const jsonish = fc.oneof(
+  fc.jsonValue({ maxDepth: 3 }),
+  fc.record({ resourceType: fc.constantFrom('Patient', 'ServiceRequest', 'Appointment', 'Bundle', 'Observation', CANARY), id: canaryText, status: canaryText }, { requiredKeys: ['resourceType'] }),
+  fc.record({ resourceType: fc.constant('Bundle'), type: fc.constantFrom('history', 'transaction', CANARY), entry: fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 3 }) }),
+);
+
+function check(res: Response, body: string) {
+  expect(res.status).toBeLessThan(500);
+  expect(body).not.toContain(CANARY);
+}
+
+it('webhooks: signed random bodies never cause a 5xx or an echo', async () => {
+  await fc.assert(
+    fc.asyncProperty(jsonish, async (value) => {
+      const res = await stack.post(undefined, { raw: JSON.stringify(value) });
+      check(res, await res.text());
+    }),
+    { numRuns: 120 },
+  );
+});
+
+it('webhooks: random headers and raw bytes never cause a 5xx or an echo', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.string({ maxLength: 200 }),
+      fc.record({ id: fc.option(canaryText, { nil: undefined }), ts: fc.option(fc.oneof(canaryText, fc.integer().map(String)), { nil: undefined }), sig: fc.option(fc.oneof(canaryText, fc.constant('v1,AAAA')), { nil: undefined }) }),
+      fc.constantFrom('ehr-test', 'unknown', `${CANARY.toLowerCase()}`, 'UPPER', '..%2f'),
+      async (raw, h, source) => {
+        const headers: Record<string, string> = {};
+        if (h.id) headers['webhook-id'] = h.id;
+        if (h.ts) headers['webhook-timestamp'] = h.ts;
+        if (h.sig) headers['webhook-signature'] = h.sig;
+        const res = await stack.webhooks.request(`/webhooks/ehr/${source}`, { method: 'POST', headers, body: `${CANARY}${raw}` });
+        check(res, await res.text());
+      },
+    ),
+    { numRuns: 120 },
+  );
+});
+
+it('webhooks: a validly signed body with random content never echoes', async () => {
+  const secret = stack.secret;
+  await fc.assert(
+    fc.asyncProperty(fc.string({ maxLength: 100 }), async (s) => {
+      const raw = `${CANARY}${s}`;
+      const id = `msg_${Math.random()}`;
+      const at = new Date();
+      const res = await stack.webhooks.request('/webhooks/ehr/ehr-test', {
+        method: 'POST',
+        headers: { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': new Webhook(secret).sign(id, at, raw) },
+        body: raw,
+      });
+      check(res, await res.text());
+    }),
+    { numRuns: 60 },
+  );
+});
+
+it('API: random paths, query strings and bodies never cause a 5xx or an echo', async () => {
+  const paths = fc.constantFrom('/api/queue', '/api/queue/counts', '/api/referrals', '/api/referrals/01JD0000000000000000000000', '/api/referrals/01JD0000000000000000000000/transitions', '/api/referrals/01JD0000000000000000000000/claim', '/api/referrals/01JD0000000000000000000000/notes', '/api/patients', '/api/events', `/api/referrals/${CANARY}`, `/api/events/${CANARY}/replay`);
+  const query = fc.dictionary(fc.constantFrom('queue', 'status', 'priority', 'overdue', 'cursor', 'limit', 'assignee', 'businessStatus', 'view', 'day'), canaryText, { maxKeys: 4 });
+  await fc.assert(
+    fc.asyncProperty(paths, query, fc.constantFrom('GET', 'POST'), jsonish, async (path, q, method, body) => {
+      const url = `${path}?${new URLSearchParams(q).toString()}`;
+      const res = await stack.api.request(url, method === 'GET' ? {} : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      check(res, await res.text());
+    }),
+    { numRuns: 200 },
+  );
+});
