@@ -110,8 +110,7 @@ export default function NewReferralPage() {
         <fieldset>
           <legend>Direction</legend>
           <label className="check">
-            <input type="radio" name="direction" value="outbound" defaultChecked={(values.direction ?? 'outbound') === 'outbound'} /> Outbound (we refer
-            the patient out)
+            <input type="radio" name="direction" value="outbound" defaultChecked={(values.direction ?? 'outbound') === 'outbound'} /> Outbound (we refer out)
           </label>
           <label className="check">
             <input type="radio" name="direction" value="inbound" defaultChecked={values.direction === 'inbound'} /> Inbound (referred to us)
