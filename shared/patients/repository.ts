@@ -1,6 +1,6 @@
-import { BatchGetCommand, GetCommand, TransactWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { AppContext } from '../context';
+import { batchGetAll, isConditionFailure } from '../db/batch';
 import { ConflictError } from '../errors';
 import { externalKey, shardOf } from '../ids';
 import type { EhrLink } from '../referrals/schema';
@@ -35,18 +35,9 @@ export async function getPatientRecord(ctx: AppContext, id: string): Promise<Pat
 /** Patients by id in BatchGet calls of 100 (for a queue page). Returns PHI. */
 export async function getPatientsByIds(ctx: AppContext, ids: string[]): Promise<Map<string, Patient>> {
   const found = new Map<string, Patient>();
-  for (let i = 0; i < ids.length; i += 100) {
-    let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
-      [ctx.config.tables.records]: { Keys: ids.slice(i, i + 100).map(patientKey) },
-    };
-    for (let round = 0; request && Object.keys(request).length > 0 && round < 5; round++) {
-      const res = await ctx.db.send(new BatchGetCommand({ RequestItems: request }));
-      for (const item of res.Responses?.[ctx.config.tables.records] ?? []) {
-        const p = patientFromItem(item);
-        found.set(p.id, p);
-      }
-      request = res.UnprocessedKeys as typeof request;
-    }
+  for (const item of await batchGetAll(ctx, ctx.config.tables.records, ids.map(patientKey))) {
+    const p = patientFromItem(item);
+    found.set(p.id, p);
   }
   return found;
 }
@@ -54,10 +45,6 @@ export async function getPatientsByIds(ctx: AppContext, ids: string[]): Promise<
 export async function findPatientIdByEhrLink(ctx: AppContext, link: EhrLink): Promise<string | undefined> {
   const res = await ctx.db.send(new GetCommand({ TableName: ctx.config.tables.records, Key: guardKey(link), ConsistentRead: true }));
   return typeof res.Item?.targetId === 'string' ? res.Item.targetId : undefined;
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || error instanceof TransactionCanceledException;
 }
 
 /** Creates a patient (and, when linked to the EHR, its uniqueness guard) in one transaction. */

@@ -1,6 +1,6 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { AppContext } from '../context';
+import { batchGetAll, isConditionFailure } from '../db/batch';
 import { ConflictError, NotFoundError } from '../errors';
 import { externalKey, shardOf } from '../ids';
 import { QUEUE_IDS } from './queues';
@@ -120,18 +120,9 @@ export async function readQueueCounts(ctx: AppContext, queues: readonly string[]
   const byStatus = Object.fromEntries(REFERRAL_STATUSES.map((s) => [s, 0])) as Record<ReferralStatus, number>;
   const byBusinessStatus = Object.fromEntries(BUSINESS_STATUSES.map((s) => [s, 0])) as Record<BusinessStatus, number>;
   const keys = queues.flatMap((q) => Array.from({ length: COUNTER_SHARDS }, (_, i) => counterKey(q, i)));
-  for (let i = 0; i < keys.length; i += 100) {
-    let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
-      [ctx.config.tables.records]: { Keys: keys.slice(i, i + 100) },
-    };
-    for (let round = 0; request && Object.keys(request).length > 0 && round < 5; round++) {
-      const res = await ctx.db.send(new BatchGetCommand({ RequestItems: request }));
-      for (const item of res.Responses?.[ctx.config.tables.records] ?? []) {
-        for (const s of REFERRAL_STATUSES) byStatus[s] += Number(item[`s_${s}`] ?? 0);
-        for (const b of BUSINESS_STATUSES) byBusinessStatus[b] += Number(item[`b_${b}`] ?? 0);
-      }
-      request = res.UnprocessedKeys as typeof request;
-    }
+  for (const item of await batchGetAll(ctx, ctx.config.tables.records, keys)) {
+    for (const s of REFERRAL_STATUSES) byStatus[s] += Number(item[`s_${s}`] ?? 0);
+    for (const b of BUSINESS_STATUSES) byBusinessStatus[b] += Number(item[`b_${b}`] ?? 0);
   }
   return { byStatus, byBusinessStatus };
 }
@@ -177,10 +168,6 @@ export async function findReferralIdByEhrLink(ctx: AppContext, link: EhrLink): P
 // ---- writes -----------------------------------------------------------------------------
 function timelinePut(ctx: AppContext, entry: TimelineEntry): TransactItem {
   return { Put: { TableName: ctx.config.tables.records, Item: { ...timelineKey(entry.referralId, entry.id), entity: 'timeline', ...entry } } };
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || error instanceof TransactionCanceledException;
 }
 
 /**
