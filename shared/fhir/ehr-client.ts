@@ -2,8 +2,12 @@ import { MedplumClient } from '@medplum/core';
 import type { AppContext } from '../context';
 import type { WebhookSource } from '../webhooks/sources';
 
+/** How long one request to an EHR's FHIR API may take before Sidecar gives up on it. */
+export const EHR_REQUEST_TIMEOUT_MS = 5_000;
+
 /**
- * A MedplumClient for one EHR source's FHIR API, or undefined when the source has none.
+ * A MedplumClient for one EHR source's FHIR API, or undefined when the source has none. Every
+ * request is bounded by EHR_REQUEST_TIMEOUT_MS, so a slow EHR cannot hang a page or a consumer.
  * Responses hold PHI: callers must not log them.
  */
 export function ehrClient(ctx: AppContext, source: Pick<WebhookSource, 'fhirBaseUrl'>): MedplumClient | undefined {
@@ -12,7 +16,7 @@ export function ehrClient(ctx: AppContext, source: Pick<WebhookSource, 'fhirBase
   return new MedplumClient({
     baseUrl: base,
     fhirUrlPath: '',
-    fetch: ctx.fetch,
+    fetch: (url: string | URL | Request, init?: RequestInit) => ctx.fetch(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(EHR_REQUEST_TIMEOUT_MS) }),
     cacheTime: 0,
   });
 }
