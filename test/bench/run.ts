@@ -1,0 +1,199 @@
+/**
+ * `npm run bench`: the budgets of ARCHITECTURE.md §8 that can be measured on a laptop, as ratios
+ * within one run (docs/decisions/050-bench.md):
+ *
+ *   1. a queue page costs the same on a small and a 10× larger table (and reads a bounded number
+ *      of items, never Scans);
+ *   2. webhook ingest latency under autocannon load, against the floor of its own storage writes.
+ *
+ * One DynamoDB Local in memory, the EventBridge stand-in, /api and /webhooks on 127.0.0.1, all
+ * stopped before exit. Prints a report, writes test/bench/results/latest.json, and exits 0 when
+ * every budget is met, 1 when one is exceeded, 2 when the bench could not run.
+ * Not part of jest or CI: run it by hand on a quiet machine.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { type DynamoDbLocal, startDynamoDbLocal } from '../../infra/local/dynamodb';
+import { type EventBridgeStandIn, startEventBridgeStandIn } from '../../infra/local/eventbridge-standin';
+import { stopAll } from '../../infra/local/processes';
+import { ENV } from '../../shared/config/env-names';
+import { logger } from '../../shared/logger';
+import { clearWebhookSourceCache, putWebhookSource } from '../../shared/webhooks/sources';
+import { runIngestBench } from './ingest-bench';
+import { PAGE_LIMIT, runQueueBench } from './queue-bench';
+import { attachReadCounter } from './read-counter';
+import { type BenchResults, formatReport, verdicts } from './report';
+import { seedReferrals } from './seed';
+import { type BenchServer, startBenchServer } from './server';
+import { type BenchTableSet, createBenchTableSet, useLocalAwsEnvironment } from './stack';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const RESULTS_FILE = path.join(HERE, 'results', 'latest.json');
+
+/** Sizes and counts: every load is bounded in count, and every phase in time. */
+const PLAN = {
+  small: 1_000,
+  large: 10_000,
+  /** One patient per this many referrals (a queue page BatchGets its patients). */
+  referralsPerPatient: 4,
+  seedConcurrency: 16,
+  seedDeadlineMs: 150_000,
+  queueSamples: 40,
+  queueWarmup: 5,
+  queueDeadlineMs: 90_000,
+  ingestRequests: 2_000,
+  ingestConnections: 8,
+  ingestSequential: 300,
+  ingestWarmup: 200,
+  ingestRunLimitMs: 60_000,
+  /** The whole bench; past it everything is stopped and the run fails. */
+  watchdogMs: 7 * 60_000,
+} as const;
+
+const BUS = 'sidecar-bench';
+const SOURCE_ID = 'bench-ehr';
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  useLocalAwsEnvironment();
+  // Per-request info logs would flood the report (and the terminal would time them): warnings only,
+  // unless the caller chose a level.
+  if (!process.env[ENV.logLevel]) logger.setLogLevel('WARN');
+
+  let dynamo: DynamoDbLocal | undefined;
+  let bus: EventBridgeStandIn | undefined;
+  let server: BenchServer | undefined;
+  const sets: BenchTableSet[] = [];
+  try {
+    say('Starting DynamoDB Local (in memory) and the EventBridge stand-in…');
+    dynamo = await startDynamoDbLocal({});
+    const delivered = new Set<string>();
+    // Consumers are not measured: delivery only records that the event reached the bus.
+    bus = await startEventBridgeStandIn({
+      busName: BUS,
+      deliver: async (_consumer, event) => {
+        delivered.add(String(event.detail.inboxId));
+      },
+    });
+    const tableSet = async (label: string) => {
+      const set = await createBenchTableSet({ label, dynamoDbEndpoint: dynamo!.endpoint, eventBridgeEndpoint: bus!.endpoint, busName: BUS });
+      sets.push(set);
+      return set;
+    };
+    const phases: Record<string, number> = {};
+    let phaseStart = Date.now();
+    const endPhase = (name: string) => {
+      phases[name] = Math.round((Date.now() - phaseStart) / 100) / 10;
+      phaseStart = Date.now();
+    };
+    const smallSet = await tableSet('small');
+    const largeSet = await tableSet('large');
+    const ingestSet = await tableSet('ingest');
+
+    endPhase('setup');
+    const now = Date.now();
+    const seed = async (set: BenchTableSet, referrals: number) => {
+      say(`Seeding the ${set.label} set: ${referrals.toLocaleString('en-US')} referrals…`);
+      return seedReferrals(set.ctx, {
+        // The same recent work in both sets; the large one adds older, closed referrals.
+        recent: PLAN.small,
+        history: referrals - PLAN.small,
+        patients: Math.ceil(referrals / PLAN.referralsPerPatient),
+        seed: 20_240_501,
+        concurrency: PLAN.seedConcurrency,
+        deadlineMs: PLAN.seedDeadlineMs,
+        now,
+        onProgress: (done) => say(`  ${done.toLocaleString('en-US')} referrals`),
+      });
+    };
+    const seeding = { small: await seed(smallSet, PLAN.small), large: await seed(largeSet, PLAN.large) };
+    endPhase('seeding');
+
+    // Counters go on after seeding: they see exactly the reads of the measured requests.
+    const small = { label: 'small' as const, ctx: smallSet.ctx, reads: attachReadCounter(smallSet.ctx.db) };
+    const large = { label: 'large' as const, ctx: largeSet.ctx, reads: attachReadCounter(largeSet.ctx.db) };
+    const ingestReads = attachReadCounter(ingestSet.ctx.db);
+    say(`Timing queue pages (${PLAN.queueSamples} per case, page and set)…`);
+    const cases = await runQueueBench({
+      small,
+      large,
+      samples: PLAN.queueSamples,
+      warmup: PLAN.queueWarmup,
+      deadlineMs: PLAN.queueDeadlineMs,
+      onCase: (label) => say(`  ${label}`),
+    });
+    endPhase('queue');
+
+    const secret = `whsec_${randomBytes(32).toString('base64')}`;
+    clearWebhookSourceCache();
+    await putWebhookSource(ingestSet.ctx, { id: SOURCE_ID, name: 'Bench EHR', enabled: true, secrets: [{ secret, addedAt: new Date().toISOString() }] });
+    server = await startBenchServer(ingestSet.ctx);
+    // The API is mounted as under `npm start`: check it answers (the dev user passes auth).
+    const probe = await fetch(`${server.url}/api/queue?limit=1`, { signal: AbortSignal.timeout(10_000) });
+    if (probe.status !== 200) throw new Error(`GET /api/queue answered ${probe.status} on the bench server`);
+    await probe.arrayBuffer();
+
+    say(`Loading the webhook endpoint at ${server.url} with autocannon…`);
+    const ingest = await runIngestBench({
+      ctx: ingestSet.ctx,
+      serverUrl: server.url,
+      sourceId: SOURCE_ID,
+      secret,
+      requests: PLAN.ingestRequests,
+      connections: PLAN.ingestConnections,
+      sequentialRequests: PLAN.ingestSequential,
+      warmupRequests: PLAN.ingestWarmup,
+      timeLimitMs: PLAN.ingestRunLimitMs,
+      settle: () => bus!.idle(),
+      eventsDelivered: () => delivered.size,
+      onStep: (label) => say(`  ${label}`),
+    });
+    endPhase('ingest');
+
+    const queue = {
+      sizes: { small: PLAN.small, large: PLAN.large },
+      pageLimit: PAGE_LIMIT,
+      samplesPerPage: PLAN.queueSamples,
+      seeding,
+      cases,
+      scans: small.reads.totals.scans + large.reads.totals.scans + ingestReads.totals.scans,
+    };
+    const checks = verdicts(queue, ingest);
+    const results: BenchResults = {
+      generatedAt: new Date().toISOString(),
+      environment: { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: os.availableParallelism(), dynamoDb: 'DynamoDB Local (in memory)' },
+      seconds: Math.round((Date.now() - started) / 1000),
+      phases,
+      queue,
+      ingest: { ...ingest, connections: PLAN.ingestConnections },
+      verdicts: checks,
+      pass: checks.every((v) => v.pass),
+    };
+    mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
+    writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+    say(formatReport(results));
+    return results.pass ? 0 : 1;
+  } catch (error) {
+    process.stderr.write(`\nThe bench could not run: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 2;
+  } finally {
+    await server?.close().catch(() => undefined);
+    await bus?.stop().catch(() => undefined);
+    for (const set of sets) set.close();
+    await dynamo?.stop().catch(() => undefined);
+    await stopAll();
+  }
+}
+
+const watchdog = setTimeout(() => {
+  process.stderr.write(`\nThe bench ran past ${PLAN.watchdogMs / 60_000} minutes; stopping.\n`);
+  void stopAll().finally(() => process.exit(2));
+}, PLAN.watchdogMs);
+watchdog.unref();
+
+main().then((code) => process.exit(code));
