@@ -59,9 +59,13 @@ function assertValid(resource: Resource, where: string): void {
   }
 }
 
+/** FHIR R4 `id`: 1–64 letters, digits, `-` and `.`. */
+const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
 function resourceEntry(resource: Resource, interaction: InboundEntry['interaction'], bundleIndex?: number): InboundEntry {
   if (!isHandled(resource.resourceType)) throw new Error('unreachable: unhandled type');
   if (!resource.id) throw new UnprocessableError(`The ${resource.resourceType} has no id`);
+  if (!FHIR_ID.test(resource.id)) throw new UnprocessableError(`The ${resource.resourceType} id is not a valid FHIR id`);
   return {
     resourceType: resource.resourceType,
     resourceId: resource.id,

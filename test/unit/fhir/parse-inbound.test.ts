@@ -49,6 +49,7 @@ describe('parseInbound', () => {
     ['malformed FHIR (missing required status)', { resourceType: 'ServiceRequest', id: 'sr1', intent: 'order', subject: { reference: 'Patient/p1' } }],
     ['malformed FHIR (wrong JSON type)', { resourceType: 'Patient', id: 'p1', name: 'CANARY-Jane Doe' }],
     ['a resource without id', { resourceType: 'Patient' }],
+    ['a resource whose id is not a FHIR id', { resourceType: 'Patient', id: 'has spaces?' }],
   ])('refuses %s with 422', (_label, body) => {
     expect(() => parseInbound(body)).toThrow(UnprocessableError);
   });
