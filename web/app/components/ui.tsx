@@ -98,3 +98,13 @@ export function SubmitButton({
 export function OverdueTag() {
   return <strong className="tag tag-overdue">Overdue</strong>;
 }
+
+/** A link into the EHR's own chart, opened in a new tab (and announced as such to screen readers). */
+export function EhrLink({ href, children }: { href: string; children: ReactNode }) {
+  return (
+    <a href={href} target="_blank" rel="noopener noreferrer">
+      {children}
+      <span className="visually-hidden"> (opens in a new tab)</span>
+    </a>
+  );
+}

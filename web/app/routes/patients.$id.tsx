@@ -3,7 +3,7 @@ import { Link, useLoaderData } from '@remix-run/react';
 import { getPatient } from '../../../shared/patients/get-patient';
 import { queueName } from '../../../shared/referrals/queues';
 import { isOverdue } from '../../../shared/referrals/schema';
-import { DateOnly, DateTime, OverdueTag } from '~/components/ui';
+import { DateOnly, DateTime, EhrLink, OverdueTag } from '~/components/ui';
 import { loadOrThrow } from '~/lib/action-error.server';
 import { businessStatusLabel, languageName, priorityLabel, statusLabel } from '~/lib/labels';
 import { recordId, session } from '~/lib/session.server';
@@ -106,9 +106,7 @@ export default function PatientPage() {
         </dl>
         <p className="ehr-links">
           {links.patientInEhr ? (
-            <a href={links.patientInEhr} target="_blank" rel="noopener noreferrer">
-              Open in EHR<span className="visually-hidden"> (opens in a new tab)</span>
-            </a>
+            <EhrLink href={links.patientInEhr}>Open in EHR</EhrLink>
           ) : (
             <span className="muted">No EHR chart link for this patient</span>
           )}

@@ -3,7 +3,7 @@ import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import type { ReactNode } from 'react';
 import { getEhrContext } from '../../../shared/referrals/get-ehr-context';
 import { getReferral } from '../../../shared/referrals/get-referral';
-import { Alert, DateOnly, DateTime, FieldError, Notice, OverdueTag, SubmitButton, useTimeZone } from '~/components/ui';
+import { Alert, DateOnly, DateTime, EhrLink, FieldError, Notice, OverdueTag, SubmitButton, useTimeZone } from '~/components/ui';
 import { formError, loadOrThrow } from '~/lib/action-error.server';
 import { ACTION_UI, businessStatusLabel, doneMessage, priorityLabel, type ReferralIntent, statusLabel, timelineHeading, type TransitionIntent } from '~/lib/labels';
 import { staffOptions } from '~/lib/queue.server';
@@ -130,16 +130,12 @@ function PatientHeader({ data }: { data: LoaderData }) {
       </dl>
       <p className="ehr-links">
         {links.patientInEhr ? (
-          <a href={links.patientInEhr} target="_blank" rel="noopener noreferrer">
-            Open in EHR<span className="visually-hidden"> (opens in a new tab)</span>
-          </a>
+          <EhrLink href={links.patientInEhr}>Open in EHR</EhrLink>
         ) : (
           <span className="muted">No EHR chart link for this patient</span>
         )}
         {links.serviceRequestInEhr ? (
-          <a href={links.serviceRequestInEhr} target="_blank" rel="noopener noreferrer">
-            Open referral order in EHR<span className="visually-hidden"> (opens in a new tab)</span>
-          </a>
+          <EhrLink href={links.serviceRequestInEhr}>Open referral order in EHR</EhrLink>
         ) : null}
       </p>
     </section>
