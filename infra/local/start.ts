@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ServerBuild } from '@remix-run/node';
 import { ENV } from '../../shared/config/env-names';
 import { getConfig } from '../../shared/config/config';
@@ -34,9 +35,10 @@ function fail(message: string): never {
 
 /** The source's webhook secret: SIDECAR_WEBHOOK_SECRET_<SOURCE> if set, else generated once into the data folder. */
 function webhookSecret(dataDir: string, sourceId: string): string {
-  const fromEnv = process.env[`${ENV.webhookSecretPrefix}${sourceId.toUpperCase().replace(/-/g, '_')}`];
+  const variable = `${ENV.webhookSecretPrefix}${sourceId.toUpperCase().replace(/-/g, '_')}`;
+  const fromEnv = process.env[variable];
   if (fromEnv) {
-    if (!fromEnv.startsWith('whsec_')) fail(`${ENV.webhookSecretPrefix}${sourceId.toUpperCase().replace(/-/g, '_')} must start with whsec_`);
+    if (!fromEnv.startsWith('whsec_')) fail(`${variable} must start with whsec_`);
     return fromEnv;
   }
   const file = path.join(dataDir, 'webhook-secrets.json');
@@ -58,7 +60,6 @@ async function main(): Promise<void> {
 
   const dynamo = await startDynamoDbLocal({ dataDir: path.join(dataDir, 'dynamodb') }).catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)));
   const tables = { records: 'sidecar-records', inbox: 'sidecar-inbox', audit: 'sidecar-audit' };
-  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
   const admin = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint, credentials: LOCAL_CREDENTIALS });
   await ensureTables(admin, tables);
   admin.destroy();

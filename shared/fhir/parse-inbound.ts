@@ -107,8 +107,9 @@ function parseNotification(bundle: Bundle): InboundPayload {
       ignored++;
       continue;
     }
+    const names = (ref: { resourceType?: string; id?: string } | undefined) => ref?.resourceType === target.resourceType && ref.id === target.id;
     const index = (bundle.entry ?? []).findIndex(
-      (e: BundleEntry, i) => i > 0 && (e.fullUrl === focus || (e.resource?.resourceType === target.resourceType && e.resource?.id === target.id) || (e.fullUrl !== undefined && parseReferenceUrl(e.fullUrl)?.id === target.id && parseReferenceUrl(e.fullUrl)?.resourceType === target.resourceType)),
+      (e: BundleEntry, i) => i > 0 && (e.fullUrl === focus || names(e.resource) || (e.fullUrl !== undefined && names(parseReferenceUrl(e.fullUrl)))),
     );
     const entry = index > 0 ? bundle.entry?.[index] : undefined;
     const interaction = interactionOf(entry?.request?.method);

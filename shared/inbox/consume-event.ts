@@ -82,7 +82,7 @@ export async function consumeEvent(ctx: AppContext, consumerId: ConsumerId, even
       entry: detail.entry,
       consumerId,
       state: result.outcome,
-      ...(result.outcome === 'skipped' ? { note: result.note } : result.note ? { note: result.note } : {}),
+      ...(result.note ? { note: result.note } : {}),
     });
     logger.info('Event consumed', { consumerId, inboxId: detail.inboxId, entry: detail.entry, outcome: result.outcome });
   } catch (error) {

@@ -21,7 +21,7 @@ export interface InboundEventRow extends InboxEvent {
 /**
  * Accepted inbound events for the console, newest first: one day's events (merged over the
  * sharded recent index) or those with a failed consumer (the sparse failed index). Never the
- * raw payload. The sort keys are newest-first by reversing the cursor direction.
+ * raw payload.
  */
 export async function listInboundEvents(ctx: AppContext, input: z.input<typeof ZInboundEventsQuery>): Promise<{ events: InboundEventRow[]; nextCursor?: string }> {
   const query = ZInboundEventsQuery.parse(input);
@@ -31,16 +31,12 @@ export async function listInboundEvents(ctx: AppContext, input: z.input<typeof Z
       ? { index: INBOX_INDEX.failed, pkName: 'failedPk', pkValue: `FAILED#${shard}`, skName: 'failedSk' }
       : { index: INBOX_INDEX.recent, pkName: 'recentPk', pkValue: recentPk(day, shard), skName: 'recentSk' },
   );
-  // Newest first: invert each range's order by reading sort keys below the cursor.
-  const page = await mergeQueryNewestFirst(ctx, ranges, query.limit, query.cursor ? decodeCursor(query.cursor) : undefined);
+  const before = decodeCursor(query.cursor);
+  const page = await mergeQuery(ctx, { table: ctx.config.tables.inbox, ranges, limit: query.limit, descending: true, ...(before ? { after: before } : {}) });
   const now = ctx.clock.now();
   const events = page.items.filter((i) => !isInboxItemExpired(i, now)).map((item) => {
     const event = inboxEventFromItem(item);
     return { ...event, state: overallState(event) };
   });
   return { events, ...(page.next ? { nextCursor: encodeCursor(page.next) } : {}) };
-}
-
-async function mergeQueryNewestFirst(ctx: AppContext, ranges: KeyRange[], limit: number, before: string | undefined) {
-  return mergeQuery(ctx, { table: ctx.config.tables.inbox, ranges, limit, descending: true, ...(before ? { after: before } : {}) });
 }
