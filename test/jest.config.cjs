@@ -19,12 +19,16 @@ const tsJest = [
       esModuleInterop: true,
       resolveJsonModule: true,
       isolatedModules: true,
+      allowJs: true,
     },
   },
 ];
+// ESM-only packages (panva's OAuth/OIDC family) are transpiled to CommonJS like our own code.
+const ESM_PACKAGES = ['jose', 'openid-client', 'oauth4webapi', 'oidc-provider', 'koa', 'quick-lru', 'eta'];
 const common = {
   rootDir,
-  transform: { '^.+\\.tsx?$': tsJest },
+  transform: { '^.+\\.[cm]?[tj]sx?$': tsJest },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_PACKAGES.join('|')})/)`],
   testEnvironment: 'node',
   moduleNameMapper: { '^~/(.*)$': '<rootDir>/web/app/$1' },
   setupFiles: ['<rootDir>/test/support-setup.ts'],

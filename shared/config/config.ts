@@ -12,8 +12,43 @@ const ZConfig = z.object({
   endpoints: z.object({
     dynamoDb: z.url().optional(),
     eventBridge: z.url().optional(),
+    secretsManager: z.url().optional(),
   }),
-  devUser: z.string().min(1).optional(),
+  /** The console's external origin; redirect URIs and cookie flags derive from it. */
+  publicUrl: z.url().default('http://localhost:3000'),
+  oidc: z.object({
+    issuer: z.url().optional(),
+    clientId: z.string().min(1).optional(),
+    groupsClaim: z.string().min(1).default('cognito:groups'),
+    apiAudience: z.string().min(1).optional(),
+    cognitoUserPoolId: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/).optional(),
+  }),
+  session: z.object({
+    idleMinutes: z.coerce.number().int().min(1).max(24 * 60).default(15),
+    maxHours: z.coerce.number().int().min(1).max(72).default(12),
+  }),
+  smartIssuers: z
+    .string()
+    .optional()
+    .transform((s, c) => {
+      if (!s) return [];
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        c.addIssue({ code: 'custom', message: 'must be a JSON array' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(z.object({ iss: z.url(), clientId: z.string().min(1) }))),
+  frameAncestors: z
+    .string()
+    .optional()
+    .transform((s) => (s ? s.split(/\s+/).filter(Boolean) : []))
+    .pipe(z.array(z.url())),
+  secrets: z.object({
+    prefix: z.string().regex(/^[\w/+=.@-]+$/).default('sidecar/'),
+    kmsKeyId: z.string().min(1).optional(),
+  }),
   inboxRetentionDays: z.coerce.number().int().min(1).max(3650).default(30),
   ehrSimulatorUrl: z.url().optional(),
 });
@@ -38,8 +73,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     endpoints: {
       dynamoDb: blank(env[ENV.dynamoDbEndpoint]),
       eventBridge: blank(env[ENV.eventBridgeEndpoint]),
+      secretsManager: blank(env[ENV.secretsManagerEndpoint]),
     },
-    devUser: blank(env[ENV.devUser]),
+    publicUrl: blank(env[ENV.publicUrl]),
+    oidc: {
+      issuer: blank(env[ENV.oidcIssuer]),
+      clientId: blank(env[ENV.oidcClientId]),
+      groupsClaim: blank(env[ENV.oidcGroupsClaim]),
+      apiAudience: blank(env[ENV.oidcApiAudience]),
+      cognitoUserPoolId: blank(env[ENV.cognitoUserPoolId]),
+    },
+    session: { idleMinutes: blank(env[ENV.sessionIdleMinutes]), maxHours: blank(env[ENV.sessionMaxHours]) },
+    smartIssuers: blank(env[ENV.smartIssuers]),
+    frameAncestors: blank(env[ENV.frameAncestors]),
+    secrets: { prefix: blank(env[ENV.secretsPrefix]), kmsKeyId: blank(env[ENV.secretsKmsKeyId]) },
     inboxRetentionDays: blank(env[ENV.inboxRetentionDays]),
     ehrSimulatorUrl: blank(env[ENV.ehrSimulatorUrl]),
   });

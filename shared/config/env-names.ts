@@ -12,11 +12,32 @@ export const ENV = {
   dynamoDbEndpoint: 'SIDECAR_DYNAMODB_ENDPOINT',
   /** Endpoint override for EventBridge (the loopback stand-in when run on a laptop). */
   eventBridgeEndpoint: 'SIDECAR_EVENTBRIDGE_ENDPOINT',
-  /**
-   * Until sign-in lands, the single auth middleware acts as this seeded user. Unset means
-   * every API and console request is refused with 401 (the deployed default).
-   */
-  devUser: 'SIDECAR_DEV_USER',
+  /** The console's external origin (https://… on AWS, http://localhost:3000 locally): redirect URIs, Secure cookies. */
+  publicUrl: 'SIDECAR_PUBLIC_URL',
+  /** OpenID Connect issuer for staff sign-in (Cognito user pool on AWS, the embedded oidc-provider locally). */
+  oidcIssuer: 'SIDECAR_OIDC_ISSUER',
+  /** The console's OIDC client id (a public client: authorization code + PKCE S256). */
+  oidcClientId: 'SIDECAR_OIDC_CLIENT_ID',
+  /** Claim holding the user's groups (roles). Default `cognito:groups`. */
+  oidcGroupsClaim: 'SIDECAR_OIDC_GROUPS_CLAIM',
+  /** Audience the API requires in bearer access tokens (jose path; not used with Cognito). */
+  oidcApiAudience: 'SIDECAR_OIDC_API_AUDIENCE',
+  /** Set on AWS: API bearer tokens are verified with aws-jwt-verify's Cognito verifier for this pool. */
+  cognitoUserPoolId: 'SIDECAR_COGNITO_USER_POOL_ID',
+  /** Console session idle timeout in minutes (default 15). */
+  sessionIdleMinutes: 'SIDECAR_SESSION_IDLE_MINUTES',
+  /** Console session absolute lifetime in hours (default 12). */
+  sessionMaxHours: 'SIDECAR_SESSION_MAX_HOURS',
+  /** JSON array of SMART on FHIR launch issuers allowed to launch Sidecar: [{"iss": "<FHIR base>", "clientId": "…"}]. */
+  smartIssuers: 'SIDECAR_SMART_ISSUERS',
+  /** Space-separated origins allowed to frame the console (CSP frame-ancestors), e.g. the EHR's. Default none beyond 'self'. */
+  frameAncestors: 'SIDECAR_FRAME_ANCESTORS',
+  /** Endpoint override for Secrets Manager (the loopback stand-in when run on a laptop). */
+  secretsManagerEndpoint: 'SIDECAR_SECRETS_MANAGER_ENDPOINT',
+  /** KMS key (the stack's CMK) used to encrypt secrets Sidecar creates in Secrets Manager. */
+  secretsKmsKeyId: 'SIDECAR_SECRETS_KMS_KEY_ID',
+  /** Name prefix of Sidecar's secrets in Secrets Manager (default `sidecar/`). */
+  secretsPrefix: 'SIDECAR_SECRETS_PREFIX',
   /** How long raw inbound payloads are kept in the inbox (days). */
   inboxRetentionDays: 'SIDECAR_INBOX_RETENTION_DAYS',
   /** Base URL of the EHR simulator's control API; enables the console's dev page. */
@@ -30,6 +51,8 @@ export const ENV = {
   dataDir: 'SIDECAR_DATA_DIR',
   /** Local runtime only: the one port for console, API and webhooks. */
   port: 'PORT',
+  /** Local runtime only: the embedded OpenID Connect provider's port (default PORT + 2). */
+  oidcPort: 'SIDECAR_OIDC_PORT',
   /** Local runtime only: the EHR simulator's port. */
   ehrSimulatorPort: 'SIDECAR_EHR_SIM_PORT',
   /** Local runtime only: prefix of per-source webhook secrets, e.g. SIDECAR_WEBHOOK_SECRET_EHR_SIM. */

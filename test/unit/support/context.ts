@@ -1,16 +1,17 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { Config } from '../../../shared/config/config';
+import { type Config, loadConfig } from '../../../shared/config/config';
+import { ENV } from '../../../shared/config/env-names';
 import type { AppContext } from '../../../shared/context';
 
-export const testConfig: Config = {
-  region: 'us-east-1',
-  tables: { records: 'records', inbox: 'inbox', audit: 'audit' },
-  eventBusName: 'sidecar-test',
-  endpoints: {},
-  inboxRetentionDays: 30,
-};
+export const testConfig: Config = loadConfig({
+  [ENV.region]: 'us-east-1',
+  [ENV.recordsTable]: 'records',
+  [ENV.inboxTable]: 'inbox',
+  [ENV.auditTable]: 'audit',
+  [ENV.eventBusName]: 'sidecar-test',
+});
 
 /** A context whose AWS clients are real SDK clients, to be faked with aws-sdk-client-mock. */
 export function unitContext(now = new Date('2026-11-23T10:00:00Z')): AppContext {

@@ -1,0 +1,95 @@
+import { ROLES, type Role } from '../users/directory';
+
+/**
+ * Who may do what: every API and console route declares the roles it allows, here, in one
+ * table per surface. A route missing from its table is refused to everyone (deny by default),
+ * and test/integration/auth/route-policy.int.test.ts walks every registered route to prove it.
+ *
+ * Paths use Hono's syntax (`:id`). GET covers HEAD; for console pages GET is the page (loader)
+ * and POST its form actions. The README's role matrix is this table in prose.
+ */
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type RoutePolicy = Partial<Record<Method, readonly Role[]>>;
+export type PolicyTable = Readonly<Record<string, RoutePolicy>>;
+
+const ANY: readonly Role[] = ROLES;
+const REFERRALS_READ: readonly Role[] = ['coordinator', 'auditor'];
+const REFERRALS_WRITE: readonly Role[] = ['coordinator'];
+const PATIENTS_READ: readonly Role[] = ['coordinator', 'nurse', 'auditor'];
+const INTEGRATION_READ: readonly Role[] = ['admin', 'auditor'];
+const INTEGRATION_WRITE: readonly Role[] = ['admin'];
+const AUDIT_READ: readonly Role[] = ['admin', 'auditor'];
+
+export const ROLE_SETS = { ANY, REFERRALS_READ, REFERRALS_WRITE, PATIENTS_READ, INTEGRATION_READ, INTEGRATION_WRITE, AUDIT_READ } as const;
+
+/** The JSON API (`/api/*`, bearer tokens). The OpenAPI document is public and not listed. */
+export const API_POLICY: PolicyTable = {
+  '/api/me': { GET: ANY },
+  '/api/users': { GET: ANY },
+  '/api/queue': { GET: REFERRALS_READ },
+  '/api/queue/counts': { GET: REFERRALS_READ },
+  '/api/referrals': { POST: REFERRALS_WRITE },
+  '/api/referrals/:id': { GET: REFERRALS_READ },
+  '/api/referrals/:id/claim': { POST: REFERRALS_WRITE },
+  '/api/referrals/:id/assign': { POST: REFERRALS_WRITE },
+  '/api/referrals/:id/transitions': { POST: REFERRALS_WRITE },
+  '/api/referrals/:id/notes': { POST: REFERRALS_WRITE },
+  '/api/patients': { GET: PATIENTS_READ },
+  '/api/patients/:id': { GET: PATIENTS_READ },
+  '/api/events': { GET: INTEGRATION_READ },
+  '/api/events/:id/replay': { POST: INTEGRATION_WRITE },
+};
+
+/** The console's pages (`GET`, the loader) and form actions (`POST`), behind the session cookie. */
+export const CONSOLE_POLICY: PolicyTable = {
+  '/': { GET: ANY },
+  '/queue': { GET: REFERRALS_READ },
+  '/referrals/new': { GET: REFERRALS_WRITE, POST: REFERRALS_WRITE },
+  '/referrals/:id': { GET: REFERRALS_READ, POST: REFERRALS_WRITE },
+  '/patients/:id': { GET: PATIENTS_READ },
+  '/events': { GET: INTEGRATION_READ, POST: INTEGRATION_WRITE },
+  '/audit': { GET: AUDIT_READ },
+  '/admin/sources': { GET: INTEGRATION_READ, POST: INTEGRATION_WRITE },
+  '/admin/sources/:id': { GET: INTEGRATION_READ, POST: INTEGRATION_WRITE },
+  // The EHR simulator's control page exists only when a simulator is configured (local runs).
+  '/dev': { GET: ANY, POST: ANY },
+};
+
+interface CompiledRoute {
+  segments: string[];
+  /** Static segments count: `/referrals/new` outranks `/referrals/:id`. */
+  specificity: number;
+  policy: RoutePolicy;
+}
+
+const compiled = new WeakMap<PolicyTable, CompiledRoute[]>();
+
+function compile(table: PolicyTable): CompiledRoute[] {
+  let routes = compiled.get(table);
+  if (!routes) {
+    routes = Object.entries(table).map(([path, policy]) => {
+      const segments = path.split('/').filter(Boolean);
+      return { segments, specificity: segments.filter((s) => !s.startsWith(':')).length, policy };
+    });
+    routes.sort((a, b) => b.specificity - a.specificity);
+    compiled.set(table, routes);
+  }
+  return routes;
+}
+
+/**
+ * The roles allowed to call `method path` under `table`, or `undefined` when no route matches or
+ * the route declares no policy for that method (which callers must treat as "nobody").
+ */
+export function allowedRoles(table: PolicyTable, method: string, path: string): readonly Role[] | undefined {
+  const m = (method.toUpperCase() === 'HEAD' ? 'GET' : method.toUpperCase()) as Method;
+  const parts = path.split('/').filter(Boolean);
+  const route = compile(table).find(
+    (r) => r.segments.length === parts.length && r.segments.every((s, i) => s.startsWith(':') || s === parts[i]),
+  );
+  return route?.policy[m];
+}
+
+export function isAllowed(table: PolicyTable, method: string, path: string, role: Role): boolean {
+  return allowedRoles(table, method, path)?.includes(role) ?? false;
+}
