@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type Config, getConfig } from './config/config';
 import { createDocumentClient } from './db/client';
 import { type Clock, systemClock } from './clock';
@@ -12,6 +13,8 @@ export interface AppContext {
   config: Config;
   db: DynamoDBDocumentClient;
   events: EventBridgeClient;
+  /** Webhook-source secrets live here (the loopback stand-in when run on a laptop). */
+  secrets: SecretsManagerClient;
   clock: Clock;
   /** fetch used to reach EHRs' FHIR APIs (injectable for tests). */
   fetch: typeof fetch;
@@ -27,6 +30,13 @@ export function createContext(overrides: Partial<AppContext> = {}): AppContext {
       new EventBridgeClient({
         region: config.region,
         ...(config.endpoints.eventBridge ? { endpoint: config.endpoints.eventBridge } : {}),
+        maxAttempts: 3,
+      }),
+    secrets:
+      overrides.secrets ??
+      new SecretsManagerClient({
+        region: config.region,
+        ...(config.endpoints.secretsManager ? { endpoint: config.endpoints.secretsManager } : {}),
         maxAttempts: 3,
       }),
     clock: overrides.clock ?? systemClock,

@@ -1,6 +1,8 @@
+import { except } from 'hono/combine';
 import type { AppContext } from '../../shared/context';
-import { SEEDED_USERS } from '../../shared/users/directory';
-import { authenticate } from '../http/auth';
+import { API_POLICY } from '../../shared/auth/policy';
+import { listUsers } from '../../shared/users/directory';
+import { authorize, bearerAuth, withRequestMeta } from '../http/auth';
 import { notFound, onError } from '../http/errors';
 import { newRouter } from '../http/router';
 import { eventsRoutes } from './routes/events';
@@ -11,7 +13,8 @@ import { referralsRoutes } from './routes/referrals';
 /**
  * The JSON API, mounted at /api: one sub-app per resource, zod validation on every input, one
  * error shape, and the OpenAPI document at /api/openapi.json. Every route but the document
- * passes through the single auth middleware.
+ * needs a bearer access token and a role its policy allows (shared/auth/policy.ts, deny by
+ * default), and everything it reads or changes is audited.
  */
 export function createApiApp(ctx: AppContext) {
   const app = newRouter().basePath('/api');
@@ -21,12 +24,10 @@ export function createApiApp(ctx: AppContext) {
     openapi: '3.1.0',
     info: { title: 'Sidecar API', version: '0.1.0', description: 'Care-coordination referrals, patients and inbound EHR events.' },
   });
-  app.use('*', async (c, next) => {
-    if (c.req.path === '/api/openapi.json') return next();
-    return authenticate(ctx)(c, next);
-  });
+  app.use('*', withRequestMeta());
+  app.use('*', except('/api/openapi.json', bearerAuth(ctx), authorize(ctx, API_POLICY)));
   app.get('/me', (c) => c.json(c.get('actor')));
-  app.get('/users', (c) => c.json({ users: SEEDED_USERS }));
+  app.get('/users', async (c) => c.json({ users: (await listUsers(ctx)).map(({ id, name, role }) => ({ id, name, role })) }));
   app.route('/queue', queueRoutes(ctx));
   app.route('/referrals', referralsRoutes(ctx));
   app.route('/patients', patientsRoutes(ctx));

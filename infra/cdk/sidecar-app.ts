@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
+import { CONTEXT, readDeployContext } from './deploy-context';
 import { addNagChecks } from './nag';
 import { SidecarStack } from './sidecar-stack';
-import type { CustomDomain } from './constructs/console-distribution';
 
 /**
  * CloudFront only accepts WAF web ACLs (and certificates) from us-east-1, and the web ACL lives in
@@ -12,13 +12,7 @@ import type { CustomDomain } from './constructs/console-distribution';
 export const SIDECAR_REGION = 'us-east-1';
 export const SIDECAR_STACK_NAME = 'Sidecar';
 
-/** CDK context keys a deploy may set (`cdk deploy -c sidecar:domainName=...`). */
-export const CONTEXT = {
-  consoleAssetsDir: 'sidecar:consoleAssetsDir',
-  domainName: 'sidecar:domainName',
-  certificateArn: 'sidecar:certificateArn',
-  allowedCountries: 'sidecar:allowedCountries',
-} as const;
+export { CONTEXT } from './deploy-context';
 
 export interface SidecarAppOptions {
   /** Absolute path of the repository root. */
@@ -57,26 +51,24 @@ export function newSidecarApp(options: Pick<SidecarAppOptions, 'projectRoot' | '
   });
 }
 
-/** Adds the Sidecar stack to an app and registers the cdk-nag packs as its validation plugins. */
+/**
+ * Adds the Sidecar stack to an app, configured from the validated deploy context (a bad value
+ * throws, naming the key), and registers the cdk-nag packs as its validation plugins.
+ */
 export function addSidecarStack(app: App, options: SidecarAppOptions): SidecarStack {
-  const domainName = app.node.tryGetContext(CONTEXT.domainName) as string | undefined;
-  const certificateArn = app.node.tryGetContext(CONTEXT.certificateArn) as string | undefined;
-  if ((domainName === undefined) !== (certificateArn === undefined)) {
-    throw new Error(`Set both ${CONTEXT.domainName} and ${CONTEXT.certificateArn}, or neither`);
-  }
-  const customDomain: CustomDomain | undefined =
-    domainName && certificateArn ? { domainName, certificateArn } : undefined;
-  const countries = app.node.tryGetContext(CONTEXT.allowedCountries) as string | string[] | undefined;
-  const allowedCountries = typeof countries === 'string' ? countries.split(',').map((c) => c.trim()) : countries;
-
+  const settings = readDeployContext((key) => app.node.tryGetContext(key));
   const stack = new SidecarStack(app, SIDECAR_STACK_NAME, {
     env: { account: options.account, region: SIDECAR_REGION },
     description: 'Sidecar care-coordination CRM',
     projectRoot: options.projectRoot,
     consoleAssetsDir: consoleAssetsDirOf(app, options),
     bundle: options.bundle,
-    customDomain,
-    allowedCountries,
+    publicUrl: settings.publicUrl,
+    certificateArn: settings.certificateArn,
+    allowedCountries: settings.allowedCountries,
+    authDomainPrefix: settings.authDomainPrefix,
+    smartIssuers: settings.smartIssuers,
+    frameAncestors: settings.frameAncestors,
     terminationProtection: true,
   });
   addNagChecks(app);

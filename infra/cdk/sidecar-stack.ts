@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
 import { CONSUMERS, RULES, type ConsumerId } from '../../shared/events/catalogue';
@@ -8,9 +8,13 @@ import { EdgeFirewall } from './constructs/edge-firewall';
 import { EventRouting } from './constructs/event-routing';
 import { SidecarHttpApi } from './constructs/http-api';
 import { SidecarKeys } from './constructs/keys';
+import { StaffIdentity } from './constructs/staff-identity';
+import type { SmartIssuer } from './deploy-context';
 import {
   bindDeadLetterQueues,
+  bindEhrLaunch,
   bindEventBus,
+  bindSecrets,
   bindTable,
   SidecarFunction,
   type SidecarFunctionProps,
@@ -27,8 +31,24 @@ export interface SidecarStackProps extends StackProps {
    * @default true
    */
   readonly bundle?: boolean;
-  readonly customDomain?: CustomDomain;
+  /**
+   * The console's external https origin, e.g. https://sidecar.example-hospital.org: sign-in
+   * redirects and Secure cookies derive from it. It comes from the deploy context rather than from
+   * the distribution, which depends (through the HTTP API) on the functions that need it.
+   */
+  readonly publicUrl: string;
+  /**
+   * ACM certificate (us-east-1) for the public URL's host; with it, the distribution answers on that
+   * host. Without it, the public URL must be the distribution's own *.cloudfront.net name.
+   */
+  readonly certificateArn?: string;
   readonly allowedCountries?: readonly string[];
+  /** Prefix of the Cognito-hosted sign-in domain; defaults to stack name plus account id. */
+  readonly authDomainPrefix?: string;
+  /** SMART on FHIR issuers allowed to launch the console. @default none */
+  readonly smartIssuers?: readonly SmartIssuer[];
+  /** Origins allowed to frame the console (an EHR embedding it). @default none */
+  readonly frameAncestors?: readonly string[];
 }
 
 export interface SidecarFunctions {
@@ -57,6 +77,7 @@ const CONCURRENCY = { api: 20, console: 20, webhooks: 20, consumer: 10, deadLett
  */
 export class SidecarStack extends Stack {
   readonly keys: SidecarKeys;
+  readonly identity: StaffIdentity;
   readonly data: DataTables;
   readonly routing: EventRouting;
   readonly functions: SidecarFunctions;
@@ -71,7 +92,14 @@ export class SidecarStack extends Stack {
       this.node.setContext('aws:cdk:bundling-stacks', []);
     }
 
+    const customDomain: CustomDomain | undefined = props.certificateArn
+      ? { domainName: new URL(props.publicUrl).hostname, certificateArn: props.certificateArn }
+      : undefined;
     const keys = new SidecarKeys(this, 'Keys');
+    const identity = new StaffIdentity(this, 'Identity', {
+      publicUrl: props.publicUrl,
+      domainPrefix: props.authDomainPrefix,
+    });
     const data = new DataTables(this, 'Data', { key: keys.data });
     const routing = new EventRouting(this, 'Events', {
       key: keys.data,
@@ -83,7 +111,9 @@ export class SidecarStack extends Stack {
       new SidecarFunction(this, id, { projectRoot: props.projectRoot, logEncryptionKey: keys.logs, ...fnProps });
 
     // People and the EHR, through the HTTP API. Audit: the API and the console are the paths with a
-    // human actor; they may append to the audit trail and nothing may rewrite it.
+    // human actor; they append to the audit trail and read it back (auditors), and nothing may
+    // rewrite it. Both sign staff in (the console by redirect, the API by bearer token) and keep
+    // sessions and users in the records table.
     const api = lambda('Api', {
       entry: 'functions/api/handler.ts',
       serviceName: 'sidecar-api',
@@ -104,9 +134,13 @@ export class SidecarStack extends Stack {
     for (const fn of [api, consoleFn]) {
       bindTable(fn, data.records, 'readWrite');
       bindTable(fn, data.inbox, 'readWrite'); // failed events are listed and replayed from here
-      bindTable(fn, data.audit, 'append');
+      bindTable(fn, data.audit, 'appendQuery');
       bindEventBus(fn, routing.bus, 'publish');
+      identity.bindSignIn(fn);
+      bindEhrLaunch(fn, { smartIssuers: props.smartIssuers ?? [], frameAncestors: props.frameAncestors ?? [] });
     }
+    // Administrators register webhook sources in the console, which creates their signing secrets.
+    bindSecrets(consoleFn, keys.data, 'manage');
     const webhooks = lambda('Webhooks', {
       entry: 'functions/webhooks/handler.ts',
       serviceName: 'sidecar-webhooks',
@@ -115,10 +149,11 @@ export class SidecarStack extends Stack {
       memorySize: 1024,
       reservedConcurrency: CONCURRENCY.webhooks,
     });
-    bindTable(webhooks, data.records, 'read'); // webhook sources (secrets) live in the records table
+    bindTable(webhooks, data.records, 'read'); // webhook sources live in the records table
     bindTable(webhooks, data.inbox, 'readWrite');
     bindTable(webhooks, data.audit, 'none');
     bindEventBus(webhooks, routing.bus, 'publish');
+    bindSecrets(webhooks, keys.data, 'read'); // their signing secrets, to verify each delivery
 
     // Event consumers: one function per catalogue consumer, one rule per catalogue rule.
     const consumers = new Map<ConsumerId, SidecarFunction>();
@@ -201,11 +236,12 @@ export class SidecarStack extends Stack {
       apiDomainName: http.domainName,
       webAclArn: firewall.webAcl.attrArn,
       logEncryptionKey: keys.logs,
-      customDomain: props.customDomain,
+      customDomain,
       allowedCountries: props.allowedCountries,
     });
 
     this.keys = keys;
+    this.identity = identity;
     this.data = data;
     this.routing = routing;
     this.functions = {
@@ -225,8 +261,27 @@ export class SidecarStack extends Stack {
       value: data.records.table.tableName,
     });
     new CfnOutput(this, 'Url', {
-      description: 'Sidecar (console at /, API at /api, webhooks at /webhooks)',
-      value: `https://${props.customDomain?.domainName ?? edge.distribution.distributionDomainName}`,
+      description: 'Sidecar as configured (sidecar:publicUrl): console at /, API at /api, webhooks at /webhooks',
+      value: props.publicUrl,
     });
+    new CfnOutput(this, 'DistributionDomainName', {
+      description: 'Point the public URL\'s DNS name here (CNAME or alias)',
+      value: edge.distribution.distributionDomainName,
+    });
+    new CfnOutput(this, 'UserPoolId', {
+      description: 'Staff accounts: create users here and add each to its role group',
+      value: identity.userPool.userPoolId,
+    });
+    new CfnOutput(this, 'SignInDomain', {
+      description: 'Cognito-hosted sign-in pages',
+      value: identity.domain.baseUrl(),
+    });
+
+    if (!customDomain && !new URL(props.publicUrl).hostname.endsWith('.cloudfront.net')) {
+      Annotations.of(this).addWarningV2(
+        'sidecar:publicUrl-unreachable',
+        `sidecar:publicUrl is ${props.publicUrl} but no sidecar:certificateArn is set, so CloudFront will not answer on that host and sign-in redirects will fail. Either set sidecar:certificateArn (an ACM certificate in us-east-1 for the host), or deploy, then redeploy with -c sidecar:publicUrl=https://<DistributionDomainName output>.`,
+      );
+    }
   }
 }

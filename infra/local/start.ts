@@ -17,7 +17,7 @@ import { consumeEvent, recordDeadLetter } from '../../shared/inbox/consume-event
 import { republishPending } from '../../shared/inbox/republish-pending';
 import { errorFields, logger } from '../../shared/logger';
 import { findUser } from '../../shared/users/directory';
-import { putWebhookSource } from '../../shared/webhooks/sources';
+import { registerWebhookSource } from '../../shared/webhooks/register-webhook-source';
 import { LOCAL_CREDENTIALS, ensureTables, startDynamoDbLocal } from './dynamodb';
 import { startEventBridgeStandIn } from './eventbridge-standin';
 import { startEhrSimulator } from './ehr-sim/simulator';
@@ -89,11 +89,10 @@ async function main(): Promise<void> {
 
   const secret = webhookSecret(dataDir, SOURCE_ID);
   const sim = await startEhrSimulator({ port: simPort, sidecarWebhookUrl: `http://127.0.0.1:${port}/webhooks/ehr/${SOURCE_ID}`, secret, sourceId: SOURCE_ID });
-  await putWebhookSource(ctx, {
+  await registerWebhookSource(ctx, {
     id: SOURCE_ID,
     name: 'EHR simulator',
-    enabled: true,
-    secrets: [{ secret, addedAt: new Date().toISOString() }],
+    secret,
     fhirBaseUrl: sim.fhirBaseUrl,
     ehrUiBaseUrl: sim.uiBaseUrl,
   });

@@ -43,6 +43,7 @@ export const API_POLICY: PolicyTable = {
 /** The console's pages (`GET`, the loader) and form actions (`POST`), behind the session cookie. */
 export const CONSOLE_POLICY: PolicyTable = {
   '/': { GET: ANY },
+  '/welcome': { GET: ANY },
   '/queue': { GET: REFERRALS_READ },
   '/referrals/new': { GET: REFERRALS_WRITE, POST: REFERRALS_WRITE },
   '/referrals/:id': { GET: REFERRALS_READ, POST: REFERRALS_WRITE },

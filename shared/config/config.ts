@@ -39,7 +39,7 @@ const ZConfig = z.object({
         return z.NEVER;
       }
     })
-    .pipe(z.array(z.object({ iss: z.url(), clientId: z.string().min(1) }))),
+    .pipe(z.array(z.object({ iss: z.url(), clientId: z.string().min(1), sourceId: z.string().min(1) }))),
   frameAncestors: z
     .string()
     .optional()

@@ -28,7 +28,7 @@ export const ENV = {
   sessionIdleMinutes: 'SIDECAR_SESSION_IDLE_MINUTES',
   /** Console session absolute lifetime in hours (default 12). */
   sessionMaxHours: 'SIDECAR_SESSION_MAX_HOURS',
-  /** JSON array of SMART on FHIR launch issuers allowed to launch Sidecar: [{"iss": "<FHIR base>", "clientId": "…"}]. */
+  /** JSON array of SMART on FHIR launch issuers allowed to launch Sidecar: [{"iss": "<FHIR base>", "clientId": "…", "sourceId": "<webhook source id of that EHR>"}]. */
   smartIssuers: 'SIDECAR_SMART_ISSUERS',
   /** Space-separated origins allowed to frame the console (CSP frame-ancestors), e.g. the EHR's. Default none beyond 'self'. */
   frameAncestors: 'SIDECAR_FRAME_ANCESTORS',

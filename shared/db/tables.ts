@@ -67,6 +67,8 @@ export const TABLES: readonly TableDefinition[] = [
       { name: RECORDS_INDEX.patient, partitionKey: S('patientPk'), sortKey: S('patientSk') },
       { name: RECORDS_INDEX.kind, partitionKey: S('kindPk'), sortKey: S('kindSk') },
     ],
+    // Console sessions and sign-in/launch handshakes expire; domain records never set it.
+    ttlAttribute: 'expiresAt',
   },
   {
     id: 'inbox',

@@ -3,7 +3,7 @@ import { BadRequestError, NotFoundError, PayloadTooLargeError, UnauthorizedError
 import { publishInboxEntries } from '../events/publish';
 import { type InboundPayload, parseInbound } from '../fhir/parse-inbound';
 import { logger } from '../logger';
-import { activeSecrets, getWebhookSource } from '../webhooks/sources';
+import { activeSecrets, getWebhookSecrets, getWebhookSource } from '../webhooks/sources';
 import { type SignatureHeaders, verifyWebhookSignature } from '../webhooks/verify-signature';
 import { inboxIdFor, insertInboxEvent, recordPublished } from './repository';
 import type { InboxEvent } from './schema';
@@ -18,7 +18,8 @@ export type AcceptOutcome =
 
 /**
  * Accepts one inbound EHR webhook delivery, in the order that keeps it safe:
- * source known → size → Standard Webhooks signature on the raw bytes → JSON → FHIR shape →
+ * source known → size → source enabled → its active secrets (Secrets Manager, cached) →
+ * Standard Webhooks signature on the raw bytes → JSON → FHIR shape →
  * conditional insert into the inbox (dedupe on webhook-id) → PutEvents. Handshakes and heartbeats
  * are acknowledged with no side effect. A publish failure leaves the row pending for the
  * republish sweep: once accepted, an event is never lost. Errors never echo the payload.
@@ -30,9 +31,12 @@ export async function acceptWebhook(
   const source = await getWebhookSource(ctx, options.sourceId);
   if (!source) throw new NotFoundError('Unknown webhook source');
   if (options.body.byteLength > MAX_WEBHOOK_BYTES) throw new PayloadTooLargeError('Webhook bodies are limited to 1 MB');
-  if (!source.enabled) throw new UnauthorizedError('This webhook source is disabled');
+  if (!source.enabled) throw new UnauthorizedError('Webhook source is disabled');
+  // Secrets Manager failing throws UnavailableError (503): the EHR retries, nothing is lost.
+  const secrets = activeSecrets(await getWebhookSecrets(ctx, source), ctx.clock.now());
+  if (secrets.length === 0) throw new UnauthorizedError('Webhook source has no active secret');
 
-  verifyWebhookSignature({ body: options.body, headers: options.headers, secrets: activeSecrets(source, ctx.clock.now()) });
+  verifyWebhookSignature({ body: options.body, headers: options.headers, secrets });
 
   const text = Buffer.from(options.body).toString('utf8');
   let json: unknown;

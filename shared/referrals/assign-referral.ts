@@ -34,8 +34,9 @@ export async function assignReferral(
   ctx: AppContext,
   options: { actor: ActorRef; id: string; version: number; assigneeId: string | null },
 ): Promise<Referral> {
-  const user = options.assigneeId ? findUser(options.assigneeId) : undefined;
+  const user = options.assigneeId ? await findUser(ctx, options.assigneeId) : undefined;
   if (options.assigneeId && !user) throw new BadRequestError('Unknown assignee');
+  if (user && user.role !== 'coordinator') throw new BadRequestError('Referrals are assigned to coordinators');
   const assignee = user ? { id: user.id, name: user.name } : undefined;
   return changeReferralAt(ctx, options.id, options.version, (current) =>
     assign(ctx, options.actor, current, assignee, assignee ? `Assigned to ${assignee.name}` : 'Released to the queue'),

@@ -1,24 +1,66 @@
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import type { AppContext } from '../context';
+import { RECORDS_INDEX } from '../db/tables';
 
 export const ROLES = ['coordinator', 'nurse', 'admin', 'auditor'] as const;
 export const ZRole = z.enum(ROLES);
 export type Role = z.infer<typeof ZRole>;
 
-export const ZUser = z.object({ id: z.string(), name: z.string(), role: ZRole });
+/** Staff ids are the identity provider's `sub` (Cognito: a UUID; locally: `u-casey`…). */
+export const ZUserId = z.string().regex(/^[A-Za-z0-9_.@:-]{1,128}$/, 'not a user id');
+
+export const ZUser = z.object({ id: ZUserId, name: z.string().min(1).max(200), role: ZRole });
 export type User = z.infer<typeof ZUser>;
 
-/**
- * The seeded staff directory. Until sign-in (OIDC) lands, the auth middleware acts as the user
- * named by SIDECAR_DEV_USER, and assignment picks from this list. Synthetic people only.
- */
-export const SEEDED_USERS: readonly User[] = [
-  { id: 'u-casey', name: 'Casey Coordinator', role: 'coordinator' },
-  { id: 'u-riley', name: 'Riley Coordinator', role: 'coordinator' },
-  { id: 'u-nora', name: 'Nora Nurse', role: 'nurse' },
-  { id: 'u-ada', name: 'Ada Admin', role: 'admin' },
-  { id: 'u-aubrey', name: 'Aubrey Auditor', role: 'auditor' },
-];
+const ZDirectoryEntry = ZUser.extend({ lastSignInAt: z.string() });
+export type DirectoryEntry = z.infer<typeof ZDirectoryEntry>;
 
-export function findUser(id: string): User | undefined {
-  return SEEDED_USERS.find((u) => u.id === id);
+const key = (id: string) => ({ pk: `USER#${id}`, sk: 'A' });
+const KIND_PK = 'K#user#0';
+
+/**
+ * The staff directory: everyone who has signed in, with the role their identity provider gave
+ * them at their last sign-in (the IdP's groups stay the source of truth). Assignment pickers and
+ * the audit filters read it. Written on every sign-in; listed with a Query on the kind index.
+ */
+export async function recordSignIn(ctx: AppContext, user: User): Promise<void> {
+  const entry = ZDirectoryEntry.parse({ ...user, lastSignInAt: ctx.clock.now().toISOString() });
+  await ctx.db.send(
+    new PutCommand({
+      TableName: ctx.config.tables.records,
+      Item: { ...key(entry.id), entity: 'user', kindPk: KIND_PK, kindSk: entry.id, ...entry },
+    }),
+  );
+}
+
+/** One member of staff, or undefined if they have never signed in. */
+export async function findUser(ctx: AppContext, id: string): Promise<DirectoryEntry | undefined> {
+  if (!ZUserId.safeParse(id).success) return undefined;
+  const res = await ctx.db.send(new GetCommand({ TableName: ctx.config.tables.records, Key: key(id) }));
+  const parsed = res.Item ? ZDirectoryEntry.safeParse(res.Item) : undefined;
+  return parsed?.success ? parsed.data : undefined;
+}
+
+/** Everyone in the directory, by id (small: one page per hundred staff). */
+export async function listUsers(ctx: AppContext): Promise<DirectoryEntry[]> {
+  const users: DirectoryEntry[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const res = await ctx.db.send(
+      new QueryCommand({
+        TableName: ctx.config.tables.records,
+        IndexName: RECORDS_INDEX.kind,
+        KeyConditionExpression: 'kindPk = :pk',
+        ExpressionAttributeValues: { ':pk': KIND_PK },
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of res.Items ?? []) {
+      const parsed = ZDirectoryEntry.safeParse(item);
+      if (parsed.success) users.push(parsed.data);
+    }
+    start = res.LastEvaluatedKey;
+  } while (start);
+  return users.sort((a, b) => a.name.localeCompare(b.name));
 }

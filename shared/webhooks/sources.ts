@@ -1,57 +1,60 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
 import type { AppContext } from '../context';
+import { readWebhookSecrets, readWebhookSource } from './source-repository';
+import type { WebhookSecret, WebhookSource } from './source-schema';
 
-export const ZSourceId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'source ids are lower-case letters, digits and dashes');
-
-export const ZWebhookSource = z.object({
-  id: ZSourceId,
-  name: z.string().min(1).max(200),
-  enabled: z.boolean(),
-  /** Standard Webhooks secrets (`whsec_…`); more than one during a rotation's overlap window. */
-  secrets: z.array(z.object({ secret: z.string().startsWith('whsec_'), addedAt: z.string(), expiresAt: z.string().optional() })).min(1),
-  /** The EHR's FHIR R4 base URL, for reading id-only notifications and clinical context. */
-  fhirBaseUrl: z.url().optional(),
-  /** Base URL of the EHR's chart pages, for "Open in EHR" links: `<base>/Patient/<id>`. */
-  ehrUiBaseUrl: z.url().optional(),
-  updatedAt: z.string(),
-});
-export type WebhookSource = z.infer<typeof ZWebhookSource>;
-
-const key = (id: string) => ({ pk: `SRC#${id}`, sk: 'A' });
-
-const CACHE_MS = 30_000;
-const cache = new Map<string, { at: number; source: WebhookSource | undefined }>();
+export { type WebhookSource, type WebhookSourceView, ZSourceId, ZWebhookSourceView } from './source-schema';
 
 /**
- * The webhook source (an EHR sending events), cached for 30 s per container.
- * Holds secrets: never log or return it to clients.
+ * Cached lookups of webhook sources for the hot paths: webhook verification, and the FHIR base
+ * and chart URLs that consumers and the API read. Cached 30 s per container (a change made in
+ * another container is seen within 30 s; the lifecycle use-cases clear this process's entry).
+ */
+
+const CACHE_MS = 30_000;
+const sources = new Map<string, { at: number; source: WebhookSource | undefined }>();
+const secretSets = new Map<string, { at: number; version: number; secrets: WebhookSecret[] }>();
+
+/**
+ * A webhook source's metadata (no secrets; safe to show), or undefined for an unknown id.
+ * Reads only DynamoDB, so paths that need a source's URLs do not depend on Secrets Manager.
  */
 export async function getWebhookSource(ctx: AppContext, id: string): Promise<WebhookSource | undefined> {
-  const hit = cache.get(id);
   const now = ctx.clock.now().getTime();
+  const hit = sources.get(id);
   if (hit && now - hit.at < CACHE_MS) return hit.source;
-  const res = await ctx.db.send(new GetCommand({ TableName: ctx.config.tables.records, Key: key(id), ConsistentRead: true }));
-  const parsed = res.Item ? ZWebhookSource.safeParse(res.Item) : undefined;
-  const source = parsed?.success ? parsed.data : undefined;
-  cache.set(id, { at: now, source });
+  const source = await readWebhookSource(ctx, id);
+  sources.set(id, { at: now, source });
   return source;
 }
 
-/** Creates or replaces a webhook source (used by the local runtime and, later, the admin console). */
-export async function putWebhookSource(ctx: AppContext, source: Omit<WebhookSource, 'updatedAt'>): Promise<WebhookSource> {
-  const item = ZWebhookSource.parse({ ...source, updatedAt: ctx.clock.now().toISOString() });
-  await ctx.db.send(new PutCommand({ TableName: ctx.config.tables.records, Item: { ...key(item.id), entity: 'webhook-source', ...item } }));
-  cache.delete(item.id);
-  return item;
+/**
+ * The source's signing secrets (expired ones included; see activeSecrets), empty when none is
+ * stored. Cached per source version, so a change this container has seen reloads them.
+ * Secret material: never log it. Throws UnavailableError when Secrets Manager fails, which a
+ * webhook answers with 503 so the EHR retries.
+ */
+export async function getWebhookSecrets(ctx: AppContext, source: WebhookSource): Promise<WebhookSecret[]> {
+  const now = ctx.clock.now().getTime();
+  const hit = secretSets.get(source.id);
+  if (hit && hit.version === source.version && now - hit.at < CACHE_MS) return hit.secrets;
+  const secrets = await readWebhookSecrets(ctx, source);
+  secretSets.set(source.id, { at: now, version: source.version, secrets });
+  return secrets;
 }
 
-/** Secrets that currently verify (expired rotation secrets excluded). */
-export function activeSecrets(source: WebhookSource, now: Date): string[] {
-  const iso = now.toISOString();
-  return source.secrets.filter((s) => !s.expiresAt || s.expiresAt > iso).map((s) => s.secret);
+/** The secrets that verify at `now`: those without an expiry and those a rotation left valid until later. */
+export function activeSecrets(secrets: readonly WebhookSecret[], now: Date): string[] {
+  const at = now.getTime();
+  return secrets.filter((s) => !s.expiresAt || Date.parse(s.expiresAt) > at).map((s) => s.secret);
 }
 
-export function clearWebhookSourceCache(): void {
-  cache.clear();
+/** Forgets cached sources and secrets: one source's (after this process changed it) or all (tests). */
+export function clearWebhookSourceCache(id?: string): void {
+  if (id === undefined) {
+    sources.clear();
+    secretSets.clear();
+  } else {
+    sources.delete(id);
+    secretSets.delete(id);
+  }
 }

@@ -3,11 +3,17 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { createSidecarApp } from '../../infra/cdk/sidecar-app';
+import { CONTEXT, createSidecarApp } from '../../infra/cdk/sidecar-app';
 import type { SidecarStack } from '../../infra/cdk/sidecar-stack';
 
 /** The repository root, as infra/cdk/app.ts computes it from its own location. */
 export const PROJECT_ROOT = path.resolve(__dirname, '../..');
+
+/**
+ * The public URL the fixture deploys with unless a test says otherwise: a distribution's own
+ * *.cloudfront.net name (AWS's documentation example), which needs no certificate.
+ */
+export const FIXTURE_PUBLIC_URL = 'https://d111111abcdef8.cloudfront.net';
 
 export interface BuiltSidecar {
   app: App;
@@ -23,7 +29,8 @@ export interface SynthesisedSidecar extends BuiltSidecar {
 /**
  * The Sidecar app as the CLI builds it (cdk.json context, nag plugins registered), except that
  * the functions are not bundled and the console's client build is a stand-in folder shaped like
- * Remix's (hashed files under assets/, one root file), so no web build is needed.
+ * Remix's (hashed files under assets/, one root file), so no web build is needed. The context
+ * defaults to FIXTURE_PUBLIC_URL as the public URL; `context` adds to or overrides it.
  */
 export function buildSidecar(context: Record<string, unknown> = {}): BuiltSidecar {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'sidecar-infra-'));
@@ -32,14 +39,20 @@ export function buildSidecar(context: Record<string, unknown> = {}): BuiltSideca
   writeFileSync(path.join(clientBuild, 'assets', 'entry.client-AbCd1234.js'), 'export {};\n');
   writeFileSync(path.join(clientBuild, 'favicon.ico'), '');
 
-  const { app, stack } = createSidecarApp({
-    projectRoot: PROJECT_ROOT,
-    consoleAssetsDir: clientBuild,
-    bundle: false,
-    outdir: path.join(tmp, 'cdk.out'),
-    context,
-  });
-  return { app, stack, cleanUp: () => rmSync(tmp, { recursive: true, force: true }) };
+  const cleanUp = () => rmSync(tmp, { recursive: true, force: true });
+  try {
+    const { app, stack } = createSidecarApp({
+      projectRoot: PROJECT_ROOT,
+      consoleAssetsDir: clientBuild,
+      bundle: false,
+      outdir: path.join(tmp, 'cdk.out'),
+      context: { [CONTEXT.publicUrl]: FIXTURE_PUBLIC_URL, ...context },
+    });
+    return { app, stack, cleanUp };
+  } catch (error) {
+    cleanUp(); // a refused context throws before the caller could clean up
+    throw error;
+  }
 }
 
 /** buildSidecar, synthesised. Synthesis runs the cdk-nag plugins: it throws on any unacknowledged finding. */

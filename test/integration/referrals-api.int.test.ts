@@ -148,13 +148,13 @@ describe('GET /api/openapi.json', () => {
   });
 });
 
-describe('the single auth middleware', () => {
-  it('refuses every API route without a signed-in user (the deployed default)', async () => {
-    const { createApiApp } = await import('../../functions/api/app');
-    const anonymous = createApiApp({ ...stack.ctx, config: { ...stack.ctx.config, devUser: undefined } as typeof stack.ctx.config });
+describe('authentication', () => {
+  it('refuses every API route without a bearer token, with a challenge', async () => {
     for (const path of ['/api/queue', '/api/queue/counts', '/api/patients', '/api/events', '/api/me']) {
-      expect((await anonymous.request(path)).status).toBe(401);
+      const res = await stack.apiApp.request(path);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer /);
     }
-    expect((await anonymous.request('/api/referrals', { method: 'POST', body: '{}' })).status).toBe(401);
+    expect((await stack.apiApp.request('/api/referrals', { method: 'POST', body: '{}' })).status).toBe(401);
   });
 });

@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { createReadableStreamFromReadable, type EntryContext, type HandleDataRequestFunction, type HandleErrorFunction } from '@remix-run/node';
+import { type AppLoadContext, createReadableStreamFromReadable, type EntryContext, type HandleDataRequestFunction, type HandleErrorFunction } from '@remix-run/node';
 import { RemixServer } from '@remix-run/react';
 import { renderToPipeableStream } from 'react-dom/server';
 import { errorFields, logger } from '../../shared/logger';
@@ -7,15 +7,14 @@ import { errorFields, logger } from '../../shared/logger';
 const ABORT_DELAY_MS = 5_000;
 
 /**
- * Pages hold PHI: never cached by the browser, a proxy or CloudFront, never framed, and links out
- * (Open in EHR) carry no referrer.
+ * Pages hold PHI: never cached by the browser, a proxy or CloudFront. The Content-Security-Policy
+ * (with this response's script nonce and the configured frame-ancestors) is set by the console's
+ * edge, functions/console/headers.ts, on every response.
  */
 function secure(headers: Headers): Headers {
   headers.set('Cache-Control', 'private, no-store');
   headers.set('Referrer-Policy', 'same-origin');
   headers.set('X-Content-Type-Options', 'nosniff');
-  headers.set('X-Frame-Options', 'DENY');
-  headers.set('Content-Security-Policy', "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'");
   return headers;
 }
 
@@ -23,10 +22,17 @@ function secure(headers: Headers): Headers {
  * Renders the whole document before answering (no deferred data, so nothing to stream), the same
  * for browsers and bots, then applies the headers above.
  */
-export default function handleRequest(request: Request, status: number, headers: Headers, remixContext: EntryContext): Promise<Response> {
+export default function handleRequest(
+  request: Request,
+  status: number,
+  headers: Headers,
+  remixContext: EntryContext,
+  loadContext: AppLoadContext,
+): Promise<Response> {
   return new Promise((resolve, reject) => {
     let rendered = false;
-    const { pipe, abort } = renderToPipeableStream(<RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY_MS} />, {
+    const { pipe, abort } = renderToPipeableStream(<RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY_MS} nonce={loadContext.nonce} />, {
+      nonce: loadContext.nonce,
       onAllReady() {
         rendered = true;
         const body = new PassThrough();

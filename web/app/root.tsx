@@ -13,6 +13,8 @@ import {
   useRouteLoaderData,
 } from '@remix-run/react';
 import { type ReactNode, useEffect } from 'react';
+import { CONSOLE_POLICY, isAllowed } from '../../shared/auth/policy';
+import { PostForm } from '~/components/post-form';
 import { session } from '~/lib/session.server';
 import { isValidTimeZone, TIME_ZONE_COOKIE } from '~/lib/time';
 import stylesheet from '~/styles.css?url';
@@ -39,11 +41,23 @@ function cookieValue(header: string | null, name: string): string | undefined {
   return undefined;
 }
 
+/** Main navigation: each link shown only to roles whose policy allows the page. */
+const NAV = [
+  { to: '/queue', label: 'Queue' },
+  { to: '/referrals/new', label: 'New referral' },
+  { to: '/events', label: 'Events' },
+  { to: '/admin/sources', label: 'EHR sources' },
+  { to: '/audit', label: 'Audit log' },
+] as const;
+
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { ctx, actor } = session(context);
+  const { ctx, actor, csrf, nonce } = session(context);
   const zone = cookieValue(request.headers.get('cookie'), TIME_ZONE_COOKIE);
   return json({
     user: { name: actor.name, role: actor.role },
+    nav: NAV.filter((n) => isAllowed(CONSOLE_POLICY, 'GET', n.to, actor.role)),
+    csrf,
+    nonce,
     devEnabled: Boolean(ctx.config.ehrSimulatorUrl),
     timeZone: isValidTimeZone(zone) ? zone : 'UTC',
   });
@@ -84,15 +98,11 @@ export function Layout({ children }: { children: ReactNode }) {
           </Link>
           <nav aria-label="Main">
             <ul>
-              <li>
-                <NavLink to="/queue">Queue</NavLink>
-              </li>
-              <li>
-                <NavLink to="/referrals/new">New referral</NavLink>
-              </li>
-              <li>
-                <NavLink to="/events">Events</NavLink>
-              </li>
+              {(data?.nav ?? []).map((n) => (
+                <li key={n.to}>
+                  <NavLink to={n.to}>{n.label}</NavLink>
+                </li>
+              ))}
               {data?.devEnabled ? (
                 <li>
                   <NavLink to="/dev">Dev</NavLink>
@@ -102,15 +112,23 @@ export function Layout({ children }: { children: ReactNode }) {
           </nav>
           {data ? (
             <p className="whoami">
-              Signed in as <strong data-testid="current-user">{data.user.name}</strong> <span className="role">({data.user.role})</span>
+              Signed in as <strong data-testid="current-user">{data.user.name}</strong>{' '}
+              <span className="role" data-testid="current-role">
+                ({data.user.role})
+              </span>
             </p>
+          ) : null}
+          {data ? (
+            <PostForm action="/auth/logout" reloadDocument className="sign-out">
+              <button type="submit">Sign out</button>
+            </PostForm>
           ) : null}
         </header>
         <main id="main" tabIndex={-1}>
           {children}
         </main>
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={data?.nonce} />
+        <Scripts nonce={data?.nonce} />
       </body>
     </html>
   );

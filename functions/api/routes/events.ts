@@ -26,14 +26,18 @@ export function eventsRoutes(ctx: AppContext) {
       }),
       async (c) => {
         const q = c.req.valid('query');
-        return c.json(
-          await listInboundEvents(ctx, { ...(q.view ? { view: q.view } : {}), ...(q.day ? { day: q.day } : {}), ...(q.cursor ? { cursor: q.cursor } : {}), ...(q.limit ? { limit: q.limit } : {}) }),
-          200,
-        );
+        const page = await listInboundEvents(ctx, { ...(q.view ? { view: q.view } : {}), ...(q.day ? { day: q.day } : {}), ...(q.cursor ? { cursor: q.cursor } : {}), ...(q.limit ? { limit: q.limit } : {}) });
+        c.get('audit').add('list', { resourceType: 'InboundEvent' });
+        return c.json(page, 200);
       },
     )
     .openapi(
       createRoute({ method: 'post', path: '/{id}/replay', request: { params: ZInboxIdParam }, responses: { 202: json(z.object({ republished: z.number() }), 'Replayed'), ...errorResponses } }),
-      async (c) => c.json(await replayInboundEvent(ctx, { id: c.req.valid('param').id }), 202),
+      async (c) => {
+        const id = c.req.valid('param').id;
+        const result = await replayInboundEvent(ctx, { id });
+        c.get('audit').add('replay', { resourceType: 'InboundEvent', resourceId: id });
+        return c.json(result, 202);
+      },
     );
 }

@@ -19,11 +19,17 @@ export function patientsRoutes(ctx: AppContext) {
       }),
       async (c) => {
         const q = c.req.valid('query');
-        return c.json(await listPatients(ctx, { ...(q.cursor ? { cursor: q.cursor } : {}), ...(q.limit ? { limit: q.limit } : {}) }), 200);
+        const page = await listPatients(ctx, { ...(q.cursor ? { cursor: q.cursor } : {}), ...(q.limit ? { limit: q.limit } : {}) });
+        c.get('audit').add('list', ...page.patients.map((p) => ({ resourceType: 'Patient' as const, resourceId: p.id, patientId: p.id })));
+        return c.json(page, 200);
       },
     )
     .openapi(
       createRoute({ method: 'get', path: '/{id}', request: { params: ZUlidParam }, responses: { 200: json(ZPatientView, 'The patient and their referrals'), ...errorResponses } }),
-      async (c) => c.json(await getPatient(ctx, { id: c.req.valid('param').id }), 200),
+      async (c) => {
+        const view = await getPatient(ctx, { id: c.req.valid('param').id });
+        c.get('audit').add('read', { resourceType: 'Patient', resourceId: view.patient.id, patientId: view.patient.id });
+        return c.json(view, 200);
+      },
     );
 }

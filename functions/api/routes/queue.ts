@@ -23,6 +23,7 @@ export function queueRoutes(ctx: AppContext) {
           ...(q.cursor ? { cursor: q.cursor } : {}),
           ...(q.limit ? { limit: q.limit } : {}),
         });
+        c.get('audit').add('list', ...page.rows.map((r) => ({ resourceType: 'Referral' as const, resourceId: r.referral.id, patientId: r.referral.patientId })));
         return c.json(page, 200);
       },
     )

@@ -39,31 +39,24 @@ export interface ConsoleDistributionProps {
 const MAX_ROOT_STATIC_ENTRIES = 10;
 
 /**
- * Self-only policy that still admits Remix's inline hydration script and styles. It is a default:
- * `override: false` lets the console send a stricter (nonce-based) policy of its own.
+ * Headers CloudFront adds to every response. Deliberately absent: `Content-Security-Policy` and
+ * `X-Frame-Options`. The console sends its own CSP, whose `frame-ancestors` lists the EHR origins
+ * allowed to embed it (SIDECAR_FRAME_ANCESTORS, for SMART launches inside the EHR); an
+ * `X-Frame-Options: DENY` or a CSP added here would forbid exactly that embedding. Referrer-Policy is
+ * `same-origin`, not `no-referrer`: under `no-referrer` browsers send `Origin: null` on form posts,
+ * which Remix's action CSRF check rejects.
  */
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self' 'unsafe-inline'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  'upgrade-insecure-requests',
-].join('; ');
-
 const SECURITY_HEADERS: cloudfront.ResponseSecurityHeadersBehavior = {
-  strictTransportSecurity: { accessControlMaxAge: Duration.days(730), includeSubdomains: true, override: true },
+  strictTransportSecurity: {
+    accessControlMaxAge: Duration.days(730),
+    includeSubdomains: true,
+    preload: true,
+    override: true,
+  },
   contentTypeOptions: { override: true },
-  frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
   referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.SAME_ORIGIN, override: true },
   // The legacy XSS auditor is itself exploitable; modern guidance is to switch it off.
   xssProtection: { protection: false, override: true },
-  contentSecurityPolicy: { contentSecurityPolicy: CONTENT_SECURITY_POLICY, override: false },
 };
 
 const PERMISSIONS_POLICY: cloudfront.ResponseCustomHeader = {

@@ -6,10 +6,11 @@ import { Construct } from 'constructs';
 import { TABLES, type KeyAttribute, type TableDefinition } from '../../../shared/db/tables';
 
 /**
- * What a function may do with a table. `append` is PutItem only (the audit trail); no level
+ * What a function may do with a table. `appendQuery` is PutItem and Query only (the audit trail:
+ * written by the paths with a human actor, read back by auditors, never rewritten); no level
  * includes Scan.
  */
-export type TableAccess = 'none' | 'read' | 'append' | 'readWrite';
+export type TableAccess = 'none' | 'read' | 'appendQuery' | 'readWrite';
 
 /** A deployed table with the definition it was built from and the key that encrypts it. */
 export interface SidecarTable {
@@ -23,10 +24,14 @@ export interface DataTablesProps {
   readonly key: kms.IKey;
 }
 
-/** Operations that would rewrite history in an append-only table. */
+/**
+ * Operations that could rewrite history in an append-only table. BatchWriteItem is authorised as
+ * itself, not as the PutItem/DeleteItem it carries, so it is denied as a whole.
+ */
 const HISTORY_REWRITING_ACTIONS = [
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
   'dynamodb:PartiQLUpdate',
   'dynamodb:PartiQLDelete',
 ];

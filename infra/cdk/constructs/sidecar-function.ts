@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, type CfnResource } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -11,7 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../../shared/config/env-names';
-import { acknowledge } from '../nag';
+import { acknowledge, acknowledgeWildcards } from '../nag';
 import type { SidecarTable, TableAccess } from './data-tables';
 import { LeastPrivilegeRole } from './least-privilege-role';
 
@@ -215,7 +215,7 @@ const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Dele
 const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
   none: [],
   read: READ_ACTIONS,
-  append: ['dynamodb:PutItem'],
+  appendQuery: ['dynamodb:PutItem', 'dynamodb:Query'],
   readWrite: [...READ_ACTIONS, ...WRITE_ACTIONS],
 };
 
@@ -223,7 +223,7 @@ const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
 const INDEX_ACTIONS: Record<TableAccess, readonly string[]> = {
   none: [],
   read: ['dynamodb:Query'],
-  append: [],
+  appendQuery: ['dynamodb:Query'],
   readWrite: ['dynamodb:Query'],
 };
 
@@ -243,7 +243,7 @@ const KEY_WRITE_ACTIONS = [
 const KEY_ACTIONS: Record<TableAccess, readonly string[]> = {
   none: [],
   read: KEY_READ_ACTIONS,
-  append: KEY_WRITE_ACTIONS,
+  appendQuery: KEY_WRITE_ACTIONS,
   readWrite: KEY_WRITE_ACTIONS,
 };
 
@@ -256,7 +256,7 @@ const KEY_ACTIONS: Record<TableAccess, readonly string[]> = {
 export function bindTable(fn: SidecarFunction, table: SidecarTable, access: TableAccess): void {
   const { definition } = table;
   if (definition.appendOnly && access === 'readWrite') {
-    throw new Error(`Table ${definition.id} is append-only: grant 'append' (PutItem), 'read' or 'none'`);
+    throw new Error(`Table ${definition.id} is append-only: grant 'appendQuery' (PutItem and Query), 'read' or 'none'`);
   }
   fn.addEnvironment(TABLE_ENV[definition.id], table.table.tableName);
   if (access === 'none') return;
@@ -292,4 +292,92 @@ export function bindDeadLetterQueues(
     );
   }
   fn.addEnvironment(ENV.deadLetterQueues, fn.function.stack.toJsonString(arnToConsumer));
+}
+
+/** Name prefix of every secret Sidecar keeps in Secrets Manager (the runtime's default too). */
+export const SECRETS_PREFIX = 'sidecar/';
+
+/**
+ * Where webhook-source signing secrets live, under SECRETS_PREFIX: one secret per source, named
+ * `sidecar/webhook-source/<source id>`. The console creates them at runtime, so the stack holds no
+ * secret of its own.
+ */
+export const WEBHOOK_SOURCE_SECRETS_PATH = 'webhook-source/';
+
+/** `read`: fetch a secret's value. `manage`: also create secrets, store new versions, describe them. */
+export type SecretsAccess = 'read' | 'manage';
+
+const SECRET_ACTIONS: Record<SecretsAccess, readonly string[]> = {
+  read: ['secretsmanager:GetSecretValue'],
+  manage: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:DescribeSecret'],
+};
+
+/** What Secrets Manager does with the caller's credentials on the secrets' key (envelope encryption). */
+const SECRET_KEY_ACTIONS: Record<SecretsAccess, readonly string[]> = {
+  read: ['kms:Decrypt'],
+  manage: ['kms:Decrypt', 'kms:GenerateDataKey'],
+};
+
+/**
+ * Gives a function the webhook-source secrets: sets the secrets prefix and key, and grants exactly
+ * `access` on `secret:sidecar/webhook-source/*` (the trailing `*` is the random suffix Secrets
+ * Manager appends to each name, and the source id). The key may be used only by Secrets Manager, and
+ * only for those secrets (`kms:ViaService`, `kms:EncryptionContext:SecretARN`); `manage` may create
+ * a secret only under that key (`secretsmanager:KmsKeyArn`), so none lands under the AWS managed
+ * key. The key's policy delegates to IAM (account root), so these grants are sufficient.
+ */
+export function bindSecrets(fn: SidecarFunction, key: kms.IKey, access: SecretsAccess): void {
+  const stack = Stack.of(fn);
+  fn.addEnvironment(ENV.secretsPrefix, SECRETS_PREFIX);
+  fn.addEnvironment(ENV.secretsKmsKeyId, key.keyArn);
+
+  const namePattern = `${SECRETS_PREFIX}${WEBHOOK_SOURCE_SECRETS_PATH}*`;
+  const secretArns = stack.formatArn({
+    service: 'secretsmanager',
+    resource: 'secret',
+    resourceName: namePattern,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  fn.role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: [...SECRET_ACTIONS[access]], resources: [secretArns] }),
+  );
+  if (access === 'manage') {
+    fn.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:CreateSecret'],
+        resources: [secretArns],
+        conditions: { StringEquals: { 'secretsmanager:KmsKeyArn': key.keyArn } },
+      }),
+    );
+  }
+  fn.role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: [...SECRET_KEY_ACTIONS[access]],
+      resources: [key.keyArn],
+      conditions: {
+        StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.${stack.urlSuffix}` },
+        ArnLike: { 'kms:EncryptionContext:SecretARN': secretArns },
+      },
+    }),
+  );
+  acknowledgeWildcards(
+    fn.role.grantsPolicy.node.defaultChild as CfnResource,
+    [new RegExp(`^Resource::arn:(?:<AWS::Partition>|aws[\\w-]*):secretsmanager:[\\w-]+:(?:<AWS::AccountId>|\\d{12}):secret:${escapeRegExp(namePattern)}$`)],
+    'Webhook-source secrets are created at runtime, one per EHR source, and Secrets Manager appends a random suffix to each name: the grant is scoped to the sidecar/webhook-source/ name prefix and nothing wider.',
+  );
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Sets how EHRs may launch and embed the console: the SMART on FHIR issuers allowed to launch it
+ * (JSON array) and the origins allowed to frame it (the console's CSP `frame-ancestors`; unset when
+ * none, which leaves the console unframeable except by itself).
+ */
+export function bindEhrLaunch(
+  fn: SidecarFunction,
+  settings: { smartIssuers: ReadonlyArray<{ iss: string; clientId: string }>; frameAncestors: readonly string[] },
+): void {
+  fn.addEnvironment(ENV.smartIssuers, JSON.stringify(settings.smartIssuers));
+  if (settings.frameAncestors.length > 0) fn.addEnvironment(ENV.frameAncestors, settings.frameAncestors.join(' '));
 }

@@ -61,3 +61,33 @@ export const CONTROL_PATHS = {
 /** Base paths relative to the simulator's URL. */
 export const FHIR_BASE_PATH = '/fhir/R4';
 export const UI_BASE_PATH = '/ehr';
+
+/**
+ * SMART App Launch (EHR launch) endpoints. The discovery documents are relative to the FHIR base
+ * (the issuer); the authorization server's endpoints are relative to the simulator's URL.
+ */
+export const SMART_PATHS = {
+  configuration: '/.well-known/smart-configuration',
+  openidConfiguration: '/.well-known/openid-configuration',
+  authorize: '/smart/authorize',
+  token: '/smart/token',
+  jwks: '/smart/jwks',
+} as const;
+
+/** The chart page that starts a SMART launch of Sidecar (relative to the simulator's URL). */
+export const LAUNCH_PATH = `${UI_BASE_PATH}/launch`;
+
+export const LAUNCH_MODES = ['window', 'embedded'] as const;
+/** `window`: Sidecar opens in its own window; `embedded`: inside an iframe in the EHR's chart. */
+export type LaunchMode = (typeof LAUNCH_MODES)[number];
+
+/**
+ * The path of a chart's "Launch Sidecar" link for a patient (and the referral it is opened from).
+ * It carries EHR ids only; the URL Sidecar receives carries an opaque launch id instead.
+ */
+export function launchPagePath(options: { patientId: string; serviceRequestId?: string; mode: LaunchMode }): string {
+  const query = new URLSearchParams({ patient: options.patientId });
+  if (options.serviceRequestId) query.set('serviceRequest', options.serviceRequestId);
+  query.set('mode', options.mode);
+  return `${LAUNCH_PATH}?${query.toString()}`;
+}

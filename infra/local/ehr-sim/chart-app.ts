@@ -11,7 +11,7 @@ import type {
   ServiceRequest,
 } from '@medplum/fhirtypes';
 import { Hono } from 'hono';
-import { UI_BASE_PATH } from './catalogue';
+import { launchPagePath, UI_BASE_PATH } from './catalogue';
 import type { SimRepository } from './repository';
 
 /**
@@ -20,6 +20,7 @@ import type { SimRepository } from './repository';
  * show synthetic patient data by design; nothing from them is logged.
  */
 
+/** Escapes a value for HTML text and attribute positions. */
 export function escapeHtml(value: unknown): string {
   return String(value ?? '')
     .replace(/&/g, '&amp;')
@@ -29,14 +30,15 @@ export function escapeHtml(value: unknown): string {
     .replace(/'/g, '&#39;');
 }
 
-/** A tagged template that escapes every interpolated value unless it is already-rendered Html. */
-class Html {
+/** Already-rendered HTML: the `html` template inserts it as is. */
+export class Html {
   constructor(readonly value: string) {}
   toString(): string {
     return this.value;
   }
 }
-function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
+/** A tagged template that escapes every interpolated value unless it is already-rendered Html. */
+export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
   let out = strings[0] ?? '';
   values.forEach((v, i) => {
     const rendered = Array.isArray(v)
@@ -62,11 +64,35 @@ table{border-collapse:collapse;width:100%}
 th,td{border:1px solid #767676;padding:.25rem .5rem;text-align:left}
 a{color:#0b3d5c}
 a:focus,a:hover{outline:2px solid #0b3d5c;outline-offset:2px}
-.skip{position:absolute;left:-999px}
+.apps{display:flex;gap:1rem;margin:0 0 1rem}
+.apps a{border:1px solid #0b3d5c;padding:.25rem .75rem;text-decoration:none}
+main.wide{max-width:none}
+.patient{background:#e8f1f7;border:1px solid #0b3d5c;padding:.5rem 1rem;margin:0 0 1rem}
+.panel iframe{display:block;width:100%;height:calc(100vh - 14rem);min-height:30rem;border:1px solid #767676}
+.skip,.sr-only{position:absolute;left:-999px}
 .skip:focus{left:1rem;top:1rem;background:#fff;color:#0b3d5c;padding:.25rem}
 `;
 
-function page(title: string, body: Html): string {
+/** Response headers of every simulator page; `frameSrc` lists the origins an embedding page may frame. */
+function securityHeaders(frameSrc: string[] = []): Record<string, string> {
+  const frames = frameSrc.length > 0 ? ` frame-src ${frameSrc.join(' ')};` : '';
+  return {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    // Chart URLs carry EHR ids: links and frames from these pages send no Referer.
+    'referrer-policy': 'no-referrer',
+    'content-security-policy': `default-src 'none'; style-src 'unsafe-inline';${frames} frame-ancestors 'none'`,
+  };
+}
+
+/** An HTML page response with the simulator's security headers (no caching, no framing by others, a strict CSP). */
+export function htmlResponse(body: string, options: { status?: number; frameSrc?: string[] } = {}): Response {
+  return new Response(body, { status: options.status ?? 200, headers: securityHeaders(options.frameSrc) });
+}
+
+/** A complete EHR page: header, synthetic-data banner and `body`; `wide` lifts the reading-width limit (embedded apps). */
+export function page(title: string, body: Html, options: { wide?: boolean } = {}): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -79,7 +105,7 @@ function page(title: string, body: Html): string {
 <body>
 <a class="skip" href="#main">Skip to content</a>
 <header><a href="${UI_BASE_PATH}">EHR simulator</a></header>
-<main id="main">
+<main id="main"${options.wide ? new Html(' class="wide"') : ''}>
 <p class="banner" role="note">Synthetic test data from Sidecar's EHR simulator. Not a real patient record.</p>
 ${body}
 </main>
@@ -88,8 +114,10 @@ ${body}
 `.value;
 }
 
-const text = (c: CodeableConcept | undefined): string => c?.text ?? c?.coding?.[0]?.display ?? c?.coding?.[0]?.code ?? '—';
-const nameOf = (names: HumanName[] | undefined): string => (names?.[0] ? formatHumanName(names[0]) : 'Unnamed');
+/** A CodeableConcept's display text. */
+export const conceptText = (c: CodeableConcept | undefined): string => c?.text ?? c?.coding?.[0]?.display ?? c?.coding?.[0]?.code ?? '—';
+/** A resource's first name, formatted. */
+export const nameOf = (names: HumanName[] | undefined): string => (names?.[0] ? formatHumanName(names[0]) : 'Unnamed');
 const idOf = (reference: Reference | undefined, type: string): string | undefined =>
   reference?.reference?.startsWith(`${type}/`) ? reference.reference.slice(type.length + 1) : undefined;
 const link = (type: string, id: string, label: string): Html => html`<a href="${UI_BASE_PATH}/${type}/${encodeURIComponent(id)}">${label}</a>`;
@@ -105,15 +133,28 @@ function table(caption: string, headings: string[], rows: unknown[][]): Html {
   )}</tbody></table>`;
 }
 
-export function notFoundPage(type: string): Response {
-  return new Response(page(`${type} not found`, html`<h1>${type} not found</h1><p>The simulator has no ${type} with that id. Its data is reset on every start (the seed keeps the same ids).</p>`), {
-    status: 404,
-    headers: { 'content-type': 'text/html; charset=utf-8' },
-  });
+/** An error page (a fixed message, never the request's input) with the given status. */
+export function errorPage(status: number, title: string, message: string): Response {
+  return htmlResponse(page(title, html`<h1>${title}</h1><p>${message}</p>`), { status });
 }
 
-export function createChartApp(options: { repo: SimRepository }): Hono {
-  const { repo } = options;
+/** The 404 page for an unknown resource id. */
+export function notFoundPage(type: string): Response {
+  return errorPage(404, `${type} not found`, `The simulator has no ${type} with that id. Its data is reset on every start (the seed keeps the same ids).`);
+}
+
+/** The chart's app links: Sidecar in a new window, or in a panel of the EHR (SMART EHR launch). */
+function launchLinks(patientId: string, serviceRequestId?: string): Html {
+  const path = (mode: 'window' | 'embedded') => launchPagePath({ patientId, ...(serviceRequestId ? { serviceRequestId } : {}), mode });
+  return html`<nav class="apps" aria-label="Apps"><a href="${path('window')}" target="_blank" rel="noopener noreferrer">Launch Sidecar<span class="sr-only"> (opens in a new window)</span></a><a href="${path('embedded')}">Open Sidecar in panel</a></nav>`;
+}
+
+/**
+ * The chart pages (patient list, patient, referral) under `/ehr`. With `smartLaunch` the patient
+ * and referral pages offer "Launch Sidecar" links (see launch-pages.ts).
+ */
+export function createChartApp(options: { repo: SimRepository; smartLaunch?: boolean }): Hono {
+  const { repo, smartLaunch = false } = options;
   const app = new Hono();
 
   async function read<T extends Resource>(type: T['resourceType'], id: string): Promise<T | undefined> {
@@ -123,17 +164,10 @@ export function createChartApp(options: { repo: SimRepository }): Hono {
     return repo.searchResources<T>(parseSearchRequest<T>(type, query));
   }
 
-  app.use('*', async (c, next) => {
-    await next();
-    c.header('cache-control', 'no-store');
-    c.header('x-content-type-options', 'nosniff');
-    c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
-  });
-
-  app.get('/', async (c) => {
+  app.get('/', async () => {
     const patients = await search<Patient>('Patient', {});
     const rows = patients.map((p) => [link('Patient', p.id ?? '', nameOf(p.name)), p.identifier?.[0]?.value, p.birthDate]);
-    return c.html(page('Patients', html`<h1>Patients</h1>${table('Patients', ['Name', 'MRN', 'Birth date'], rows)}`));
+    return htmlResponse(page('Patients', html`<h1>Patients</h1>${table('Patients', ['Name', 'MRN', 'Birth date'], rows)}`));
   });
 
   app.get('/Patient/:id', async (c) => {
@@ -146,26 +180,27 @@ export function createChartApp(options: { repo: SimRepository }): Hono {
     ]);
     const telecom = (system: string) => patient.telecom?.filter((t) => t.system === system).map((t) => t.value).join(', ');
     const body = html`<h1>${nameOf(patient.name)}</h1>
+${smartLaunch ? launchLinks(patient.id) : ''}
 <section aria-labelledby="demographics"><h2 id="demographics">Demographics</h2>${dl([
       ['MRN', patient.identifier?.[0]?.value],
       ['Birth date', patient.birthDate],
       ['Gender', patient.gender],
       ['Phone', telecom('phone')],
       ['Email', telecom('email')],
-      ['Language', patient.communication?.map((x) => text(x.language)).join(', ')],
+      ['Language', patient.communication?.map((x) => conceptText(x.language)).join(', ')],
       ['EHR id', patient.id],
     ])}</section>
 <section aria-labelledby="problems"><h2 id="problems">Problems</h2>${table(
       'Problems',
       ['Condition', 'Onset', 'Status'],
-      conditions.map((x) => [text(x.code), x.onsetDateTime, text(x.clinicalStatus)]),
+      conditions.map((x) => [conceptText(x.code), x.onsetDateTime, conceptText(x.clinicalStatus)]),
     )}</section>
 <section aria-labelledby="referrals"><h2 id="referrals">Referrals</h2>${table(
       'Referrals',
       ['Referral', 'Status', 'Priority', 'Authored'],
-      referrals.map((r) => [link('ServiceRequest', r.id ?? '', text(r.code)), r.status, r.priority, r.authoredOn]),
+      referrals.map((r) => [link('ServiceRequest', r.id ?? '', conceptText(r.code)), r.status, r.priority, r.authoredOn]),
     )}</section>`;
-    return c.html(page(nameOf(patient.name), body));
+    return htmlResponse(page(nameOf(patient.name), body));
   });
 
   app.get('/ServiceRequest/:id', async (c) => {
@@ -178,16 +213,17 @@ export function createChartApp(options: { repo: SimRepository }): Hono {
       search<Appointment>('Appointment', { 'based-on': ref }),
       search<DocumentReference>('DocumentReference', { related: ref }),
     ]);
-    const body = html`<h1>Referral: ${text(sr.code)}</h1>
+    const body = html`<h1>Referral: ${conceptText(sr.code)}</h1>
+${smartLaunch && patient?.id ? launchLinks(patient.id, sr.id) : ''}
 <section aria-labelledby="summary"><h2 id="summary">Summary</h2>${dl([
       ['Patient', patient?.id ? link('Patient', patient.id, nameOf(patient.name)) : sr.subject?.reference],
       ['Status', sr.status],
       ['Intent', sr.intent],
       ['Priority', sr.priority],
-      ['Specialty', text(sr.performerType)],
+      ['Specialty', conceptText(sr.performerType)],
       ['Receiving provider', sr.performer?.map((p) => p.display ?? p.reference).join(', ')],
       ['Requester', sr.requester?.display ?? sr.requester?.reference],
-      ['Reason', (sr.reasonCode?.map(text) ?? sr.reasonReference?.map((r) => r.display ?? r.reference) ?? []).join(', ')],
+      ['Reason', (sr.reasonCode?.map(conceptText) ?? sr.reasonReference?.map((r) => r.display ?? r.reference) ?? []).join(', ')],
       ['Authored', sr.authoredOn],
       ['Referral number', sr.identifier?.[0]?.value],
       ['Note', sr.note?.map((n) => n.text).join(' ')],
@@ -198,14 +234,14 @@ export function createChartApp(options: { repo: SimRepository }): Hono {
 <section aria-labelledby="appointments"><h2 id="appointments">Appointments</h2>${table(
       'Appointments',
       ['Start', 'Status', 'Service'],
-      appointments.map((a) => [a.start, a.status, a.serviceType?.map(text).join(', ')]),
+      appointments.map((a) => [a.start, a.status, a.serviceType?.map(conceptText).join(', ')]),
     )}</section>
 <section aria-labelledby="documents"><h2 id="documents">Documents</h2>${table(
       'Documents',
       ['Type', 'Date', 'Status'],
-      documents.map((d) => [text(d.type), d.date, d.status]),
+      documents.map((d) => [conceptText(d.type), d.date, d.status]),
     )}</section>`;
-    return c.html(page(`Referral ${sr.id}`, body));
+    return htmlResponse(page(`Referral ${sr.id}`, body));
   });
 
   return app;

@@ -11,21 +11,26 @@ import { z } from 'zod';
 import { DomainError, HTTP_STATUS } from '../../../shared/errors';
 import { errorFields, logger } from '../../../shared/logger';
 import { LOOPBACK } from '../ports';
-import { FHIR_BASE_PATH, UI_BASE_PATH } from './catalogue';
+import { FHIR_BASE_PATH, LAUNCH_PATH, SMART_PATHS, UI_BASE_PATH } from './catalogue';
 import { createChartApp, notFoundPage } from './chart-app';
+import { PRACTITIONERS } from './codes';
 import { createControlApp } from './control-app';
 import { createWebhookSender, DEFAULT_DELIVERY_POLICY, mapWithConcurrency, type Delivery, type DeliveryPolicy } from './delivery';
 import { createFhirApp, FHIR_CONTENT_TYPE } from './fhir-app';
+import { createLaunchApp } from './launch-pages';
 import { Notifier } from './notifications';
 import { listReferralStates, type ReferralState } from './queries';
 import { ensureSearchParameters, SimRepository } from './repository';
+import { practitionerDisplay } from './resources';
 import { createScenarioRunner, type ScenarioOptions, type ScenarioResult } from './scenarios';
 import { buildSeed, SEED_VERSION } from './seed';
+import { createSmartAuthorizationServer, ZSmartOptions, type SmartOptions } from './smart';
 
 export { SCENARIOS, SCENARIO_NAMES, type ScenarioInfo, type ScenarioName } from './catalogue';
 export type { Delivery, DeliveryPolicy } from './delivery';
 export type { ReferralState } from './queries';
 export type { ScenarioOptions, ScenarioResult } from './scenarios';
+export type { SmartOptions } from './smart';
 
 export interface EhrSimulatorOptions {
   /** Port on 127.0.0.1; 0 (the default) asks the OS for a free one. */
@@ -45,6 +50,11 @@ export interface EhrSimulatorOptions {
   seedCount?: number;
   /** Webhook retry policy; defaults to 5 attempts, 250 ms doubling to at most 4 s. */
   delivery?: Partial<DeliveryPolicy>;
+  /**
+   * Makes the simulator a SMART App Launch authorization server (EHR launch) for these apps, and
+   * gives chart pages "Launch Sidecar" links that open `launchUrl`. Off when absent.
+   */
+  smart?: SmartOptions;
 }
 
 export interface SeedPublication {
@@ -63,6 +73,11 @@ export interface EhrSimulator {
   fhirBaseUrl: string;
   /** `${url}/ehr`: chart pages at `${uiBaseUrl}/Patient/{id}` and `${uiBaseUrl}/ServiceRequest/{id}`. */
   uiBaseUrl: string;
+  /**
+   * With `smart`: `${fhirBaseUrl}/.well-known/smart-configuration`, the SMART discovery document
+   * (the issuer is `fhirBaseUrl`; chart launch links are at `launchPagePath()` of catalogue.ts).
+   */
+  smartConfigurationUrl: string | undefined;
   sourceId: string;
   webhookUrl: string;
   /** Ids of the seeded patients and referrals (the same on every start). */
@@ -93,7 +108,11 @@ const ZOptions = z.object({
       timeoutMs: z.number().int().min(1).max(300_000).optional(),
     })
     .optional(),
+  smart: ZSmartOptions.optional(),
 });
+
+/** The clinician signed in to the simulated EHR: who approves SMART launches (the `fhirUser`). */
+const SIGNED_IN_CLINICIAN = PRACTITIONERS[0];
 
 /** Deterministic webhook id of a seeded resource's announcement: a restart's re-announcement is a duplicate. */
 export const seedWebhookId = (resource: Resource): string => `seed-${resource.resourceType}-${resource.id}-v${SEED_VERSION}`;
@@ -144,7 +163,7 @@ export async function startEhrSimulator(options: EhrSimulatorOptions): Promise<E
   const fhirBase = () => `${base}${FHIR_BASE_PATH}`;
   let runner: ReturnType<typeof createScenarioRunner> | undefined;
 
-  const simulator: Omit<EhrSimulator, 'url' | 'fhirBaseUrl' | 'uiBaseUrl'> = {
+  const simulator: Omit<EhrSimulator, 'url' | 'fhirBaseUrl' | 'uiBaseUrl' | 'smartConfigurationUrl'> = {
     sourceId: config.sourceId,
     webhookUrl,
     seed: { patientIds: seededPatients.map((p) => p.id ?? ''), serviceRequestIds: seededReferrals.map((sr) => sr.id ?? '') },
@@ -166,8 +185,15 @@ export async function startEhrSimulator(options: EhrSimulatorOptions): Promise<E
   };
 
   const app = new Hono();
+  if (config.smart) {
+    // Registered first: the FHIR API and the chart pages would otherwise claim these paths.
+    const smart = await createSmartAuthorizationServer({ smart: config.smart, issuer: fhirBase, origin: () => base });
+    app.route(FHIR_BASE_PATH, smart.discovery);
+    app.route('/', smart.app);
+    app.route(LAUNCH_PATH, createLaunchApp({ repo, smart, clinician: { practitionerId: SIGNED_IN_CLINICIAN.id, display: practitionerDisplay(SIGNED_IN_CLINICIAN) } }));
+  }
   app.route(FHIR_BASE_PATH, createFhirApp({ router: new FhirRouter(), repo, baseUrl: fhirBase, now }));
-  app.route(UI_BASE_PATH, createChartApp({ repo }));
+  app.route(UI_BASE_PATH, createChartApp({ repo, smartLaunch: config.smart !== undefined }));
   app.route(
     '/$sim',
     createControlApp({
@@ -226,6 +252,7 @@ export async function startEhrSimulator(options: EhrSimulatorOptions): Promise<E
     url: base,
     fhirBaseUrl: fhirBase(),
     uiBaseUrl: `${base}${UI_BASE_PATH}`,
+    smartConfigurationUrl: config.smart ? `${fhirBase()}${SMART_PATHS.configuration}` : undefined,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -1,19 +1,35 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { createApiApp } from '../../../functions/api/app';
 import { createWebhooksApp } from '../../../functions/webhooks/app';
 import { type EventBridgeStandIn, startEventBridgeStandIn } from '../../../infra/local/eventbridge-standin';
+import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '../../../infra/local/secretsmanager-standin';
 import { type AppContext, createContext } from '../../../shared/context';
 import { consumeEvent, recordDeadLetter } from '../../../shared/inbox/consume-event';
-import { clearWebhookSourceCache, putWebhookSource } from '../../../shared/webhooks/sources';
+import { registerWebhookSource } from '../../../shared/webhooks/register-webhook-source';
+import { clearWebhookSourceCache } from '../../../shared/webhooks/sources';
+import { recordSignIn } from '../../../shared/users/directory';
+import { startTestIssuer, TEST_AUDIENCE, TEST_USERS, type TestIssuer } from '../../support/test-issuer';
 import { useFreshTables } from './tables';
+
+export interface ApiClient {
+  request(path: string, init?: RequestInit): Promise<Response>;
+}
 
 export interface TestStack {
   ctx: AppContext;
   standIn: EventBridgeStandIn;
   secret: string;
-  api: ReturnType<typeof createApiApp>;
+  /** The API, called as Casey Coordinator with a real signed access token. */
+  api: ApiClient;
+  /** The API as another test user (see TEST_USERS). */
+  as(user: keyof typeof TEST_USERS | { id: string; name: string; role: string }): ApiClient;
+  /** The bare API app: no token added. */
+  apiApp: ReturnType<typeof createApiApp>;
+  /** The token issuer the API trusts (sign custom or forged tokens with it). */
+  issuer: TestIssuer;
   webhooks: ReturnType<typeof createWebhooksApp>;
   /** Moves the application clock (not the signature clock) forward. */
   advance(ms: number): void;
@@ -30,11 +46,14 @@ export interface TestStack {
  */
 export function useStack(options: { fetch?: typeof fetch; fhirBaseUrl?: string | (() => string) } = {}): TestStack {
   const tables = useFreshTables();
-  const state: Partial<TestStack> & { offset: number } = { offset: 0 };
+  const state: Partial<Pick<TestStack, 'ctx' | 'standIn' | 'apiApp' | 'webhooks'>> & { offset: number } = { offset: 0 };
   const secret = `whsec_${randomBytes(24).toString('base64')}`;
+  let secretsStandIn: SecretsManagerStandIn | undefined;
+  let issuer: TestIssuer;
 
   beforeAll(async () => {
     clearWebhookSourceCache();
+    issuer = await startTestIssuer();
     let ctx: AppContext | undefined;
     const standIn = await startEventBridgeStandIn({
       busName: tables.config.eventBusName,
@@ -43,26 +62,44 @@ export function useStack(options: { fetch?: typeof fetch; fhirBaseUrl?: string |
       deliver: (consumerId, event) => consumeEvent(ctx!, consumerId, event),
       onDeadLetter: (consumerId, event, error) => recordDeadLetter(ctx!, consumerId, event.detail, error instanceof Error ? error.message : 'failed'),
     });
+    secretsStandIn = await startSecretsManagerStandIn();
     ctx = createContext({
-      config: { ...tables.config, devUser: 'u-casey', endpoints: { ...tables.config.endpoints, eventBridge: standIn.endpoint } },
+      config: {
+        ...tables.config,
+        endpoints: { ...tables.config.endpoints, eventBridge: standIn.endpoint },
+        oidc: { ...tables.config.oidc, issuer: issuer.issuer, apiAudience: TEST_AUDIENCE },
+      },
       db: tables.db,
       events: new EventBridgeClient({ region: 'us-east-1', endpoint: standIn.endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 }),
+      secrets: new SecretsManagerClient({ region: 'us-east-1', endpoint: secretsStandIn.endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 }),
       clock: { now: () => new Date(Date.now() + state.offset) },
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
-    await putWebhookSource(ctx, {
+    await registerWebhookSource(ctx, {
       id: 'ehr-test',
       name: 'Test EHR',
-      enabled: true,
-      secrets: [{ secret, addedAt: new Date().toISOString() }],
+      secret,
       ...(options.fhirBaseUrl ? { fhirBaseUrl: typeof options.fhirBaseUrl === 'function' ? options.fhirBaseUrl() : options.fhirBaseUrl } : {}),
       ehrUiBaseUrl: 'http://127.0.0.1:9/ehr',
     });
-    Object.assign(state, { ctx, standIn, api: createApiApp(ctx), webhooks: createWebhooksApp(ctx) });
+    // Everyone in TEST_USERS has "signed in": the directory (assignment pickers) knows them.
+    for (const user of Object.values(TEST_USERS)) await recordSignIn(ctx, user);
+    Object.assign(state, { ctx, standIn, apiApp: createApiApp(ctx), webhooks: createWebhooksApp(ctx) });
   });
   afterAll(async () => {
     await state.standIn?.stop();
+    await secretsStandIn?.stop();
+    await issuer?.close();
     state.ctx?.events.destroy();
+    state.ctx?.secrets.destroy();
+  });
+
+  const client = (user: { id: string; name: string; role: string }): ApiClient => ({
+    async request(path, init = {}) {
+      const headers = new Headers(init.headers);
+      if (!headers.has('authorization')) headers.set('authorization', `Bearer ${await issuer.tokenFor(user)}`);
+      return state.apiApp!.request(path, { ...init, headers });
+    },
   });
 
   let counter = 0;
@@ -74,7 +111,16 @@ export function useStack(options: { fetch?: typeof fetch; fhirBaseUrl?: string |
       return state.standIn!;
     },
     get api() {
-      return state.api!;
+      return client(TEST_USERS.casey);
+    },
+    as(user) {
+      return client(typeof user === 'string' ? TEST_USERS[user] : user);
+    },
+    get apiApp() {
+      return state.apiApp!;
+    },
+    get issuer() {
+      return issuer;
     },
     get webhooks() {
       return state.webhooks!;

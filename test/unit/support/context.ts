@@ -1,11 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type Config, loadConfig } from '../../../shared/config/config';
 import { ENV } from '../../../shared/config/env-names';
 import type { AppContext } from '../../../shared/context';
 
 export const testConfig: Config = loadConfig({
+  NODE_ENV: 'test',
   [ENV.region]: 'us-east-1',
   [ENV.recordsTable]: 'records',
   [ENV.inboxTable]: 'inbox',
@@ -19,6 +21,7 @@ export function unitContext(now = new Date('2026-11-23T10:00:00Z')): AppContext 
     config: testConfig,
     db: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
     events: new EventBridgeClient({ region: 'us-east-1', maxAttempts: 1 }),
+    secrets: new SecretsManagerClient({ region: 'us-east-1', maxAttempts: 1 }),
     clock: { now: () => now },
     fetch: () => Promise.reject(new Error('no network in unit tests')),
   };

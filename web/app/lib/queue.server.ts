@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { QueueFilter, QueueRow } from '../../../shared/referrals/list-queue';
 import { QUEUE_IDS, queueName } from '../../../shared/referrals/queues';
 import { ZBusinessStatus, ZPriority, ZReferralStatus } from '../../../shared/referrals/schema';
-import { SEEDED_USERS, type User } from '../../../shared/users/directory';
+import type { AppContext } from '../../../shared/context';
+import { listUsers, type User, ZUserId } from '../../../shared/users/directory';
 import { formList, formValues } from './session.server';
 
 /**
@@ -13,7 +14,7 @@ export const ZQueueSearch = z.object({
   queue: z.enum(QUEUE_IDS as [string, ...string[]]).optional(),
   status: z.array(ZReferralStatus).optional(),
   business: ZBusinessStatus.optional(),
-  assignee: z.enum(['me', ...SEEDED_USERS.map((u) => u.id)] as [string, ...string[]]).optional(),
+  assignee: z.union([z.literal('me'), ZUserId]).optional(),
   priority: z.array(ZPriority).optional(),
   overdue: z.literal('1').optional(),
   cursor: z.string().max(1000).optional(),
@@ -64,6 +65,7 @@ export function toQueueRow(row: QueueRow) {
   };
 }
 
-export function staffOptions() {
-  return SEEDED_USERS.map((u) => ({ id: u.id, name: u.name, role: u.role }));
+/** Staff who can be picked as assignees: coordinators in the directory (everyone who has signed in). */
+export async function staffOptions(ctx: AppContext) {
+  return (await listUsers(ctx)).filter((u) => u.role === 'coordinator').map((u) => ({ id: u.id, name: u.name, role: u.role }));
 }

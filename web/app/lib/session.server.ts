@@ -1,16 +1,16 @@
 import type { AppLoadContext } from '@remix-run/node';
-import type { AppContext } from '../../../shared/context';
-import type { User } from '../../../shared/users/directory';
+import type { ConsoleLoadContext } from '../../../functions/console/app';
 import { notFound } from './action-error.server';
 
 /**
- * The AppContext and signed-in actor that functions/console/app.ts hands every loader and action
- * (after its auth middleware). Fails loudly if the console is mounted without them.
+ * The AppContext, signed-in actor and audit trail that functions/console/app.ts hands every
+ * loader and action (after sign-in, role and CSRF checks). Loaders and actions record what they
+ * read or changed with `audit.add(...)`. Fails loudly if the console is mounted without them.
  */
-export function session(context: AppLoadContext): { ctx: AppContext; actor: User } {
-  const { ctx, actor } = context as Partial<{ ctx: AppContext; actor: User }>;
-  if (!ctx || !actor) throw new Error('Console mounted without { ctx, actor } load context');
-  return { ctx, actor };
+export function session(context: AppLoadContext): ConsoleLoadContext {
+  const { ctx, actor, audit, csrf, nonce } = context as Partial<ConsoleLoadContext>;
+  if (!ctx || !actor || !audit || !csrf || !nonce) throw new Error('Console mounted without its load context');
+  return { ctx, actor, audit, csrf, nonce };
 }
 
 /** FormData (or URLSearchParams) as a plain object of trimmed strings, empty values dropped. */

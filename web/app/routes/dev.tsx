@@ -1,8 +1,9 @@
 import { type ActionFunctionArgs, json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
+import { Link, useActionData, useLoaderData } from '@remix-run/react';
 import { Alert, DateTime, FieldError, SubmitButton } from '~/components/ui';
 import { describeError, formError, notFound } from '~/lib/action-error.server';
 import { runSimulatorScenario, scenarioList, simulatorState, ZScenarioForm } from '~/lib/ehr-sim.server';
+import { PostForm } from '~/components/post-form';
 import { formValues, session } from '~/lib/session.server';
 
 export const meta: MetaFunction = () => [{ title: 'Dev: EHR simulator · Sidecar' }];
@@ -134,7 +135,7 @@ export default function DevPage() {
       ) : null}
 
       {newReferral ? (
-        <Form method="post" className="panel" aria-labelledby="new-referral-title">
+        <PostForm className="panel" aria-labelledby="new-referral-title">
           <h2 id="new-referral-title">New referral from the EHR</h2>
           <p id="new-referral-description">{newReferral.description}</p>
           <div className="field">
@@ -157,10 +158,10 @@ export default function DevPage() {
             new-referral
           </SubmitButton>
           {onNewReferral ? <Alert>{failed?.message}</Alert> : null}
-        </Form>
+        </PostForm>
       ) : null}
 
-      <Form method="post" className="panel" aria-labelledby="existing-title">
+      <PostForm className="panel" aria-labelledby="existing-title">
         <h2 id="existing-title">Change an existing referral in the EHR</h2>
         <div className="field">
           <label htmlFor="serviceRequestId">ServiceRequest</label>
@@ -191,7 +192,7 @@ export default function DevPage() {
           ))}
         </ul>
         {failed && !onNewReferral ? <Alert>{failed.message}</Alert> : null}
-      </Form>
+      </PostForm>
 
       {serviceRequests.length > 0 ? (
         <div className="table-wrap">

@@ -6,13 +6,14 @@ import { Alert, DateTime, Notice, SubmitButton } from '~/components/ui';
 import { formError, loadOrThrow } from '~/lib/action-error.server';
 import { eventsUrl } from '~/lib/events-url';
 import { parseEventsSearch, toEventRow, ZReplayForm } from '~/lib/events.server';
+import { PostForm } from '~/components/post-form';
 import { session } from '~/lib/session.server';
 import { utcDay } from '~/lib/time';
 
 export const meta: MetaFunction = () => [{ title: 'Inbound events · Sidecar' }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { ctx } = session(context);
+  const { ctx, audit } = session(context);
   const url = new URL(request.url);
   const search = await loadOrThrow(async () => parseEventsSearch(url.searchParams));
   const today = utcDay(ctx.clock.now());
@@ -23,6 +24,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       ...(search.cursor ? { cursor: search.cursor } : {}),
     }),
   );
+  audit.add('list', { resourceType: 'InboundEvent' });
   return json({
     search: { view: search.view, day: search.day ?? today, cursor: search.cursor },
     today,
@@ -33,13 +35,14 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { ctx } = session(context);
+  const { ctx, audit } = session(context);
   const form = await request.formData();
   const id = String(form.get('id') ?? '');
   let back: string;
   try {
     const search = parseEventsSearch(form);
     await replayInboundEvent(ctx, ZReplayForm.parse({ id }));
+    audit.add('replay', { resourceType: 'InboundEvent', resourceId: id });
     back = eventsUrl(search, { done: 'replay' });
   } catch (error) {
     return formError('replay', error, { values: { id } });
@@ -173,14 +176,14 @@ export default function EventsPage() {
                   </td>
                   <td>
                     {e.replayable ? (
-                      <Form method="post">
+                      <PostForm>
                         <input type="hidden" name="id" value={e.id} />
                         <input type="hidden" name="view" value={search.view} />
                         {search.view === 'recent' ? <input type="hidden" name="day" value={search.day} /> : null}
                         <SubmitButton intent="replay" name="intent" value="replay" describedBy={`event-${i}`}>
                           Replay
                         </SubmitButton>
-                      </Form>
+                      </PostForm>
                     ) : null}
                     {failed && failed.values.id === e.id ? <Alert>{failed.message}</Alert> : null}
                   </td>

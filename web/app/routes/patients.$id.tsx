@@ -12,9 +12,10 @@ import { recordId, session } from '~/lib/session.server';
 export const meta: MetaFunction = () => [{ title: 'Patient · Sidecar' }];
 
 export async function loader({ params, context }: LoaderFunctionArgs) {
-  const { ctx } = session(context);
+  const { ctx, audit } = session(context);
   const id = recordId(params.id, 'Patient');
   const { patient, referrals, links } = await loadOrThrow(() => getPatient(ctx, { id }));
+  audit.add('read', { resourceType: 'Patient', resourceId: id, patientId: id });
   const now = ctx.clock.now();
   return json({
     patient: {

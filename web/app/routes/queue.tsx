@@ -13,17 +13,18 @@ import { session } from '~/lib/session.server';
 export const meta: MetaFunction = () => [{ title: 'Queue · Sidecar' }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { ctx, actor } = session(context);
+  const { ctx, actor, audit } = session(context);
   const search = await loadOrThrow(async () => parseQueueSearch(new URL(request.url).searchParams));
   const [page, counts] = await loadOrThrow(() =>
     Promise.all([listQueue(ctx, toQueueFilter(search, actor)), getQueueCounts(ctx, search.queue ? { queue: search.queue } : {})]),
   );
+  audit.add('list', ...page.rows.map((r) => ({ resourceType: 'Referral' as const, resourceId: r.referral.id, patientId: r.referral.patientId })));
   return json({
     search,
     rows: page.rows.map(toQueueRow),
     nextCursor: page.nextCursor,
     counts,
-    staff: staffOptions(),
+    staff: await staffOptions(ctx),
     me: actor.id,
   });
 }

@@ -1,13 +1,15 @@
 import { type ActionFunctionArgs, json, type LoaderFunctionArgs, type MetaFunction, redirect } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
+import { Link, useActionData, useLoaderData } from '@remix-run/react';
 import type { ReactNode } from 'react';
 import { getEhrContext } from '../../../shared/referrals/get-ehr-context';
 import { getReferral } from '../../../shared/referrals/get-referral';
+import { getReferralRecord } from '../../../shared/referrals/repository';
 import { Alert, DateOnly, DateTime, EhrLink, FieldError, Notice, OverdueTag, SubmitButton, useTimeZone } from '~/components/ui';
 import { formError, loadOrThrow } from '~/lib/action-error.server';
 import { ACTION_UI, businessStatusLabel, doneMessage, priorityLabel, type ReferralIntent, statusLabel, timelineHeading, type TransitionIntent } from '~/lib/labels';
 import { staffOptions } from '~/lib/queue.server';
 import { ECHOED_FIELDS, parseReferralForm, runReferralCommand, toClinicalContext, toReferralPage } from '~/lib/referral.server';
+import { PostForm } from '~/components/post-form';
 import { formValues, recordId, session } from '~/lib/session.server';
 import { COMMON_TIME_ZONES } from '~/lib/time';
 
@@ -15,9 +17,10 @@ import { COMMON_TIME_ZONES } from '~/lib/time';
 export const meta: MetaFunction = () => [{ title: 'Referral · Sidecar' }];
 
 export async function loader({ params, request, context }: LoaderFunctionArgs) {
-  const { ctx, actor } = session(context);
+  const { ctx, actor, audit } = session(context);
   const id = recordId(params.id, 'Referral');
   const view = await loadOrThrow(() => getReferral(ctx, { id }));
+  audit.add('read', { resourceType: 'Referral', resourceId: id, patientId: view.referral.patientId });
   // Clinical context is read live from the EHR; when it cannot be, the page says why.
   const ehr = await loadOrThrow(() =>
     getEhrContext(ctx, { referral: view.referral, ...(view.patient?.ehr ? { patientReference: view.patient.ehr.reference } : {}) }),
@@ -25,25 +28,31 @@ export async function loader({ params, request, context }: LoaderFunctionArgs) {
   return json({
     ...toReferralPage(view),
     clinical: toClinicalContext(ehr),
-    staff: staffOptions(),
+    staff: await staffOptions(ctx),
     me: actor.id,
     done: doneMessage(new URL(request.url).searchParams.get('done')),
   });
 }
 
 export async function action({ params, request, context }: ActionFunctionArgs) {
-  const { ctx, actor } = session(context);
+  const { ctx, actor, audit } = session(context);
   const id = recordId(params.id, 'Referral');
   const form = await request.formData();
   const intent = String(form.get('intent') ?? '');
   try {
     await runReferralCommand(ctx, actor, id, parseReferralForm(form));
+    const changed = await getReferralRecord(ctx, id);
+    audit.add(auditAction(intent), { resourceType: 'Referral', resourceId: id, ...(changed ? { patientId: changed.patientId } : {}) });
   } catch (error) {
     const values = Object.fromEntries(Object.entries(formValues(form, ECHOED_FIELDS)).filter((e): e is [string, string] => e[1] !== undefined));
     return formError(intent, error, { values });
   }
   // POST/redirect/GET; the message names the action, never the patient.
   return redirect(`/referrals/${id}?done=${encodeURIComponent(intent)}`);
+}
+
+function auditAction(intent: string): 'claim' | 'assign' | 'note' | 'transition' {
+  return intent === 'claim' || intent === 'assign' || intent === 'note' ? intent : 'transition';
 }
 
 type LoaderData = ReturnType<typeof useLoaderData<typeof loader>>;
@@ -63,7 +72,7 @@ function ActionForm(props: {
   const alertId = `${props.intent}-error`;
   return (
     // Not a named form: a dozen "form" landmarks would drown the page's real regions; the heading names it.
-    <Form method="post" className={`action-card${ui.ends ? ' ends' : ''}${props.className ? ` ${props.className}` : ''}`}>
+    <PostForm className={`action-card${ui.ends ? ' ends' : ''}${props.className ? ` ${props.className}` : ''}`}>
       <h3 id={`${props.intent}-title`}>{props.title}</h3>
       <input type="hidden" name="intent" value={props.intent} />
       {props.intent !== 'note' ? <input type="hidden" name="version" value={props.version} /> : null}
@@ -73,7 +82,7 @@ function ActionForm(props: {
         {ui.button}
       </SubmitButton>
       {failed ? <Alert id={alertId}>{failed.message}</Alert> : null}
-    </Form>
+    </PostForm>
   );
 }
 

@@ -1,5 +1,5 @@
 import { type ActionFunctionArgs, json, type LoaderFunctionArgs, type MetaFunction, redirect } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
+import { Link, useActionData, useLoaderData } from '@remix-run/react';
 import { getPatient } from '../../../shared/patients/get-patient';
 import { listPatients } from '../../../shared/patients/list-patients';
 import { createReferral } from '../../../shared/referrals/create-referral';
@@ -8,6 +8,7 @@ import { Alert, FieldError, SubmitButton } from '~/components/ui';
 import { formError, loadOrThrow } from '~/lib/action-error.server';
 import { PRIORITY_LABEL } from '~/lib/labels';
 import { NEW_REFERRAL_FIELD_NAMES, NEW_REFERRAL_FIELDS, parseNewReferralForm, toPatientOption } from '~/lib/new-referral.server';
+import { PostForm } from '~/components/post-form';
 import { formValues, recordId, session } from '~/lib/session.server';
 import { formatDate } from '~/lib/time';
 
@@ -16,7 +17,7 @@ export const meta: MetaFunction = () => [{ title: 'New referral · Sidecar' }];
 const PAGE = 200;
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { ctx } = session(context);
+  const { ctx, audit } = session(context);
   const url = new URL(request.url);
   const cursor = url.searchParams.get('patients') ?? undefined;
   const wanted = url.searchParams.get('patientId');
@@ -28,16 +29,18 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     const { patient } = await loadOrThrow(() => getPatient(ctx, { id }));
     patients.unshift(toPatientOption(patient));
   }
+  audit.add('list', ...patients.map((p) => ({ resourceType: 'Patient' as const, resourceId: p.id, patientId: p.id })));
   return json({ patients, selected: wanted ?? undefined, nextPatients: page.nextCursor, morePages: Boolean(cursor) });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { ctx, actor } = session(context);
+  const { ctx, actor, audit } = session(context);
   const form = await request.formData();
   let id: string;
   try {
     const referral = await createReferral(ctx, { actor: { id: actor.id, name: actor.name }, input: parseNewReferralForm(form) });
     id = referral.id;
+    audit.add('create', { resourceType: 'Referral', resourceId: id, patientId: referral.patientId });
   } catch (error) {
     const values = Object.fromEntries(Object.entries(formValues(form, NEW_REFERRAL_FIELDS)).filter((e): e is [string, string] => e[1] !== undefined));
     return formError('create', error, { fieldNames: NEW_REFERRAL_FIELD_NAMES, values });
@@ -74,7 +77,7 @@ export default function NewReferralPage() {
           ) : null}
         </Alert>
       ) : null}
-      <Form method="post" className="stack-form" aria-labelledby="new-referral-title">
+      <PostForm className="stack-form" aria-labelledby="new-referral-title">
         <h2 id="new-referral-title" className="visually-hidden">
           Referral details
         </h2>
@@ -222,7 +225,7 @@ export default function NewReferralPage() {
           <SubmitButton>Create referral</SubmitButton>
           <Link to="/queue">Cancel</Link>
         </div>
-      </Form>
+      </PostForm>
     </>
   );
 }

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+
+/** CDK context keys a deploy may set (`cdk deploy -c sidecar:publicUrl=https://...`). */
+export const CONTEXT = {
+  consoleAssetsDir: 'sidecar:consoleAssetsDir',
+  publicUrl: 'sidecar:publicUrl',
+  certificateArn: 'sidecar:certificateArn',
+  allowedCountries: 'sidecar:allowedCountries',
+  authDomainPrefix: 'sidecar:authDomainPrefix',
+  smartIssuers: 'sidecar:smartIssuers',
+  frameAncestors: 'sidecar:frameAncestors',
+} as const;
+
+/** Keys an earlier version read; setting one now is a mistake worth stopping the synth for. */
+const RETIRED_CONTEXT: Record<string, string> = {
+  'sidecar:domainName': `${CONTEXT.publicUrl} (its host is the custom domain)`,
+};
+
+/**
+ * The public URL used when none is given, so `cdk synth` works offline. Deploying with it yields a
+ * stack whose sign-in redirects point nowhere; the stack warns about it.
+ */
+export const PLACEHOLDER_PUBLIC_URL = 'https://sidecar.example.org';
+
+/** An https origin: scheme and host only (no port, path, query, fragment or credentials). */
+const httpsOrigin = (what: string) =>
+  z.string().transform((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `${what} must be an absolute https URL, got "${value}"` });
+      return z.NEVER;
+    }
+    const problems = [
+      url.protocol !== 'https:' && 'its scheme must be https',
+      url.port !== '' && 'it must use the default port 443',
+      (url.username !== '' || url.password !== '') && 'it must not carry credentials',
+      url.pathname !== '/' && 'it must have no path',
+      (url.search !== '' || url.hash !== '') && 'it must have no query or fragment',
+    ].filter((p): p is string => typeof p === 'string');
+    if (problems.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `${what} "${value}" is not an https origin: ${problems.join(', ')}` });
+      return z.NEVER;
+    }
+    return url.origin;
+  });
+
+/** Context values arrive as strings from the CLI (`-c k=v`) and as JSON from cdk.json. */
+const jsonOrValue = (value: unknown): unknown => {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+};
+
+/** Cognito domain prefixes: lowercase letters, digits and inner hyphens; AWS reserves some words. */
+const ZDomainPrefix = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'lowercase letters, digits and inner hyphens, at most 63')
+  .refine((p) => !/aws|amazon|cognito/.test(p), 'Cognito refuses prefixes containing aws, amazon or cognito');
+
+const ZSmartIssuer = z.object({
+  iss: z.url({ protocol: /^https$/, error: 'iss must be the EHR FHIR base URL, https' }),
+  clientId: z.string().min(1),
+});
+
+const ZContext = z.object({
+  publicUrl: httpsOrigin(CONTEXT.publicUrl).default(PLACEHOLDER_PUBLIC_URL),
+  certificateArn: z
+    .string()
+    .regex(
+      /^arn:aws[\w-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/,
+      'must be an ACM certificate ARN in us-east-1 (CloudFront only takes certificates from there)',
+    )
+    .optional(),
+  allowedCountries: z
+    .preprocess(
+      (v) => (typeof v === 'string' ? v.split(',').map((c) => c.trim()) : v),
+      z.array(z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 codes, upper case')).min(1),
+    )
+    .optional(),
+  authDomainPrefix: ZDomainPrefix.optional(),
+  smartIssuers: z.preprocess(jsonOrValue, z.array(ZSmartIssuer)).default([]),
+  frameAncestors: z
+    .preprocess(
+      (v) => (typeof v === 'string' ? v.split(/\s+/).filter(Boolean) : v),
+      z.array(httpsOrigin(`each origin of ${CONTEXT.frameAncestors}`)),
+    )
+    .default([]),
+});
+
+/** A deploy's settings, validated: what the stack needs from the CDK context. */
+export type DeployContext = z.infer<typeof ZContext>;
+
+/** A SMART on FHIR issuer allowed to launch Sidecar (the EHR's FHIR base and Sidecar's client id there). */
+export type SmartIssuer = z.infer<typeof ZSmartIssuer>;
+
+/**
+ * Reads and validates the deploy settings from the CDK context, so a bad value stops the synth with
+ * a message naming the key instead of producing a stack whose sign-in cannot work. `read` is
+ * `app.node.tryGetContext`.
+ */
+export function readDeployContext(read: (key: string) => unknown): DeployContext {
+  for (const [retired, replacement] of Object.entries(RETIRED_CONTEXT)) {
+    if (read(retired) !== undefined) throw new Error(`Context ${retired} is no longer read: set ${replacement}`);
+  }
+  const keys = Object.keys(CONTEXT).filter((k) => k !== 'consoleAssetsDir') as Array<keyof DeployContext>;
+  const raw = Object.fromEntries(keys.map((key) => [key, blankToUndefined(read(CONTEXT[key]))]));
+  const parsed = ZContext.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = CONTEXT[issue.path[0] as keyof typeof CONTEXT] ?? String(issue.path[0]);
+      const where = issue.path.length > 1 ? `${key}[${issue.path.slice(1).join('.')}]` : key;
+      return `${where}: ${issue.message}`;
+    });
+    throw new Error(`Invalid Sidecar deploy context: ${problems.join('; ')}`);
+  }
+  if (parsed.data.certificateArn && parsed.data.publicUrl === PLACEHOLDER_PUBLIC_URL) {
+    throw new Error(`${CONTEXT.certificateArn} is set: set ${CONTEXT.publicUrl} to the https URL its certificate covers`);
+  }
+  return parsed.data;
+}
+
+const blankToUndefined = (value: unknown): unknown => (value === '' || value === null ? undefined : value);
