@@ -23,13 +23,13 @@ const RETIRED_CONTEXT: Record<string, string> = {
 export const PLACEHOLDER_PUBLIC_URL = 'https://sidecar.example.org';
 
 /** An https origin: scheme and host only (no port, path, query, fragment or credentials). */
-const httpsOrigin = (what: string) =>
+const httpsOrigin = () =>
   z.string().transform((value, ctx) => {
     let url: URL;
     try {
       url = new URL(value);
     } catch {
-      ctx.addIssue({ code: 'custom', message: `${what} must be an absolute https URL, got "${value}"` });
+      ctx.addIssue({ code: 'custom', message: `"${value}" is not an absolute https URL` });
       return z.NEVER;
     }
     const problems = [
@@ -40,7 +40,7 @@ const httpsOrigin = (what: string) =>
       (url.search !== '' || url.hash !== '') && 'it must have no query or fragment',
     ].filter((p): p is string => typeof p === 'string');
     if (problems.length > 0) {
-      ctx.addIssue({ code: 'custom', message: `${what} "${value}" is not an https origin: ${problems.join(', ')}` });
+      ctx.addIssue({ code: 'custom', message: `"${value}" is not an https origin: ${problems.join(', ')}` });
       return z.NEVER;
     }
     return url.origin;
@@ -68,7 +68,7 @@ const ZSmartIssuer = z.object({
 });
 
 const ZContext = z.object({
-  publicUrl: httpsOrigin(CONTEXT.publicUrl).default(PLACEHOLDER_PUBLIC_URL),
+  publicUrl: httpsOrigin().default(PLACEHOLDER_PUBLIC_URL),
   certificateArn: z
     .string()
     .regex(
@@ -83,11 +83,13 @@ const ZContext = z.object({
     )
     .optional(),
   authDomainPrefix: ZDomainPrefix.optional(),
-  smartIssuers: z.preprocess(jsonOrValue, z.array(ZSmartIssuer)).default([]),
+  smartIssuers: z
+    .preprocess(jsonOrValue, z.array(ZSmartIssuer, { error: 'must be a JSON array of {"iss", "clientId"} objects' }))
+    .default([]),
   frameAncestors: z
     .preprocess(
       (v) => (typeof v === 'string' ? v.split(/\s+/).filter(Boolean) : v),
-      z.array(httpsOrigin(`each origin of ${CONTEXT.frameAncestors}`)),
+      z.array(httpsOrigin()),
     )
     .default([]),
 });
@@ -112,9 +114,10 @@ export function readDeployContext(read: (key: string) => unknown): DeployContext
   const parsed = ZContext.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
-      const key = CONTEXT[issue.path[0] as keyof typeof CONTEXT] ?? String(issue.path[0]);
-      const where = issue.path.length > 1 ? `${key}[${issue.path.slice(1).join('.')}]` : key;
-      return `${where}: ${issue.message}`;
+      const [first, ...rest] = issue.path;
+      const key = CONTEXT[first as keyof typeof CONTEXT] ?? String(first);
+      const where = rest.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+      return `${key}${where}: ${issue.message}`;
     });
     throw new Error(`Invalid Sidecar deploy context: ${problems.join('; ')}`);
   }

@@ -72,8 +72,8 @@ const DEAD_LETTER_RECORDER_TIMEOUT = Duration.seconds(30);
 const CONCURRENCY = { api: 20, console: 20, webhooks: 20, consumer: 10, deadLetter: 10, sweep: 1 } as const;
 
 /**
- * Sidecar on AWS. Composes the constructs: keys, tables, event routing, the functions with their
- * grants, the HTTP API, and CloudFront with its firewall in front.
+ * Sidecar on AWS. Composes the constructs: keys, staff sign-in (Cognito), tables, event routing,
+ * the functions with their grants, the HTTP API, and CloudFront with its firewall in front.
  */
 export class SidecarStack extends Stack {
   readonly keys: SidecarKeys;

@@ -21,12 +21,13 @@ export function createLocalApp(ctx: AppContext, options: { build: ServerBuild; c
   const app = new Hono();
   // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on form posts, which
   // Remix's action CSRF check (origin vs host) rightly refuses.
-  app.use('*', secureHeaders({ crossOriginEmbedderPolicy: false, referrerPolicy: 'same-origin' }));
+  // Framing is the console's call (CSP frame-ancestors, which admits the EHR for embedded launch).
+  app.use('*', secureHeaders({ crossOriginEmbedderPolicy: false, referrerPolicy: 'same-origin', xFrameOptions: false }));
   app.use('/assets/*', serveStatic({ root: options.clientDir }));
   app.get('/favicon.ico', (c) => c.body(null, 204));
-  app.all('/api/*', (c) => api.fetch(c.req.raw));
-  app.all('/webhooks/*', (c) => webhooks.fetch(c.req.raw));
-  app.all('*', (c) => consoleApp.fetch(c.req.raw));
+  app.all('/api/*', (c) => api.fetch(c.req.raw, c.env));
+  app.all('/webhooks/*', (c) => webhooks.fetch(c.req.raw, c.env));
+  app.all('*', (c) => consoleApp.fetch(c.req.raw, c.env));
   return app;
 }
 

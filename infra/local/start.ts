@@ -1,8 +1,9 @@
 /**
  * `npm start`: Sidecar on a laptop, with the same handlers as on AWS.
- * DynamoDB Local (data under SIDECAR_DATA_DIR, default .data/) · the EventBridge stand-in
- * delivering to the catalogue's consumers · console, /api and /webhooks on one port · the EHR
- * simulator posting signed events · the republish sweep on a timer. Ctrl-C stops everything.
+ * DynamoDB Local (data under SIDECAR_DATA_DIR, default .data/) · the EventBridge and Secrets
+ * Manager stand-ins · an embedded OpenID Connect provider with one seeded user per role (Cognito's
+ * part) · console, /api and /webhooks on one port · the EHR simulator posting signed events and
+ * playing the SMART authorization server · the republish sweep on a timer. Ctrl-C stops everything.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,16 +17,25 @@ import { createContext } from '../../shared/context';
 import { consumeEvent, recordDeadLetter } from '../../shared/inbox/consume-event';
 import { republishPending } from '../../shared/inbox/republish-pending';
 import { errorFields, logger } from '../../shared/logger';
-import { findUser } from '../../shared/users/directory';
+import { recordSignIn, type Role } from '../../shared/users/directory';
 import { registerWebhookSource } from '../../shared/webhooks/register-webhook-source';
 import { LOCAL_CREDENTIALS, ensureTables, startDynamoDbLocal } from './dynamodb';
 import { startEventBridgeStandIn } from './eventbridge-standin';
 import { startEhrSimulator } from './ehr-sim/simulator';
+import { DEFAULT_LOCAL_PASSWORD, LOCAL_ACCOUNTS, LOCAL_PASSWORD_ENV } from './oidc/accounts';
+import { startOidcProvider } from './oidc/provider';
+import { startSecretsManagerStandIn } from './secretsmanager-standin';
 import { stopAll } from './processes';
 import { createLocalApp, listen } from './server';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SOURCE_ID = 'ehr-sim';
+/** Browsers reach every local piece on 127.0.0.1, so console, IdP and EHR pages are one site (cookies in the EHR's iframe). */
+const HOST = '127.0.0.1';
+const CONSOLE_CLIENT_ID = 'sidecar-console';
+const SMART_CLIENT_ID = 'sidecar-local';
+/** The API's audience in access tokens (a resource indicator: an absolute URI). */
+const API_AUDIENCE = 'urn:sidecar:api';
 const SWEEP_MS = 60_000;
 
 function fail(message: string): never {
@@ -54,6 +64,9 @@ async function main(): Promise<void> {
   const dataDir = path.resolve(ROOT, process.env[ENV.dataDir] || '.data');
   const port = Number(process.env[ENV.port] || 3000);
   const simPort = Number(process.env[ENV.ehrSimulatorPort] || port + 1);
+  const oidcPort = Number(process.env[ENV.oidcPort] || port + 2);
+  const publicUrl = (process.env[ENV.publicUrl] || `http://${HOST}:${port}`).replace(/\/$/, '');
+  const password = process.env[LOCAL_PASSWORD_ENV] || DEFAULT_LOCAL_PASSWORD;
   mkdirSync(dataDir, { recursive: true });
   const serverBuildPath = path.join(ROOT, 'web/build/server/index.js');
   if (!existsSync(serverBuildPath)) fail('the console is not built; run `npm run build:web` (npm start does this for you)');
@@ -68,6 +81,23 @@ async function main(): Promise<void> {
   let deadLetter: NonNullable<Parameters<typeof startEventBridgeStandIn>[0]['onDeadLetter']> = () => undefined;
   const busName = 'sidecar-local';
   const bus = await startEventBridgeStandIn({ busName, deliver: (c, e) => deliver(c, e), onDeadLetter: (c, e, err) => deadLetter(c, e, err) });
+  const secretsManager = await startSecretsManagerStandIn({ file: path.join(dataDir, 'secrets-manager.json') });
+  const identity = await startOidcProvider({
+    port: oidcPort,
+    host: HOST,
+    clients: [{ clientId: CONSOLE_CLIENT_ID, redirectUris: [`${publicUrl}/auth/callback`], postLogoutRedirectUris: [`${publicUrl}/auth/signed-out`] }],
+    password,
+    apiAudience: API_AUDIENCE,
+  }).catch((e: unknown) => fail(`the sign-in provider could not start on port ${oidcPort} (${e instanceof Error ? e.message : e}); set ${ENV.oidcPort}`));
+
+  const secret = webhookSecret(dataDir, SOURCE_ID);
+  const sim = await startEhrSimulator({
+    port: simPort,
+    sidecarWebhookUrl: `http://127.0.0.1:${port}/webhooks/ehr/${SOURCE_ID}`,
+    secret,
+    sourceId: SOURCE_ID,
+    smart: { clients: [{ clientId: SMART_CLIENT_ID, redirectUris: [`${publicUrl}/launch/callback`] }], launchUrl: `${publicUrl}/launch` },
+  });
 
   // Configuration reaches the shared code only through its validated config, as on Lambda.
   Object.assign(process.env, {
@@ -80,22 +110,23 @@ async function main(): Promise<void> {
     [ENV.eventBusName]: busName,
     [ENV.dynamoDbEndpoint]: dynamo.endpoint,
     [ENV.eventBridgeEndpoint]: bus.endpoint,
-    [ENV.devUser]: process.env[ENV.devUser] || 'u-casey',
-    [ENV.ehrSimulatorUrl]: `http://127.0.0.1:${simPort}`,
+    [ENV.secretsManagerEndpoint]: secretsManager.endpoint,
+    [ENV.ehrSimulatorUrl]: sim.url,
+    [ENV.publicUrl]: publicUrl,
+    [ENV.oidcIssuer]: identity.issuer,
+    [ENV.oidcClientId]: CONSOLE_CLIENT_ID,
+    [ENV.oidcApiAudience]: API_AUDIENCE,
+    [ENV.smartIssuers]: JSON.stringify([{ iss: sim.fhirBaseUrl, clientId: SMART_CLIENT_ID, sourceId: SOURCE_ID }]),
+    [ENV.frameAncestors]: sim.url,
   });
   const ctx = createContext({ config: getConfig() });
   deliver = (consumerId, event) => consumeEvent(ctx, consumerId, event);
   deadLetter = (consumerId, event, error) => recordDeadLetter(ctx, consumerId, event.detail, error instanceof Error ? error.message : 'failed');
 
-  const secret = webhookSecret(dataDir, SOURCE_ID);
-  const sim = await startEhrSimulator({ port: simPort, sidecarWebhookUrl: `http://127.0.0.1:${port}/webhooks/ehr/${SOURCE_ID}`, secret, sourceId: SOURCE_ID });
-  await registerWebhookSource(ctx, {
-    id: SOURCE_ID,
-    name: 'EHR simulator',
-    secret,
-    fhirBaseUrl: sim.fhirBaseUrl,
-    ehrUiBaseUrl: sim.uiBaseUrl,
-  });
+  await registerWebhookSource(ctx, { id: SOURCE_ID, name: 'EHR simulator', secret, fhirBaseUrl: sim.fhirBaseUrl, ehrUiBaseUrl: sim.uiBaseUrl });
+  // The seeded staff appear in assignment pickers before their first sign-in (on AWS the
+  // directory fills as people sign in).
+  for (const account of LOCAL_ACCOUNTS) await recordSignIn(ctx, { id: account.sub, name: account.name, role: account.groups[0] as Role });
 
   const build = (await import(pathToFileURL(serverBuildPath).href)) as ServerBuild;
   const app = createLocalApp(ctx, { build, clientDir: path.join(ROOT, 'web/build/client') });
@@ -105,17 +136,21 @@ async function main(): Promise<void> {
     republishPending(ctx).catch((e: unknown) => logger.error('Republish sweep failed', errorFields(e)));
   }, SWEEP_MS);
 
-  const user = findUser(ctx.config.devUser ?? '');
-  const base = `http://localhost:${port}`;
+  const base = publicUrl;
+  const accounts = LOCAL_ACCOUNTS.map((a) => `      ${a.username.padEnd(8)} ${a.groups.join(', ').padEnd(12)} ${a.name}`);
   process.stdout.write(
     [
       '',
       'Sidecar is running (local runtime)',
-      `  Console          ${base}/queue   (acting as ${user?.name ?? '?'}, ${user?.role ?? '?'}; sign-in comes with issue 3)`,
+      `  Console          ${base}/   (sign in as one of the seeded users below)`,
+      `  Sign-in (OIDC)   ${identity.issuer}   password for every user: ${password === DEFAULT_LOCAL_PASSWORD ? password : `(from ${LOCAL_PASSWORD_ENV})`}`,
+      ...accounts,
+      `  API token        npx tsx infra/scripts/token.ts casey   (then curl -H "Authorization: Bearer …")`,
       `  API              ${base}/api     OpenAPI: ${base}/api/openapi.json`,
       `  Webhooks         ${base}/webhooks/ehr/${SOURCE_ID}`,
       `  Webhook secret   ${secret}   (source "${SOURCE_ID}"; set ${ENV.webhookSecretPrefix}EHR_SIM to choose it)`,
       `  EHR simulator    FHIR ${sim.fhirBaseUrl} · charts ${sim.uiBaseUrl} · scenarios: npm run ehr -- --help`,
+      `  SMART launch     "Launch Sidecar" on any chart page (the simulator is the SMART authorization server)`,
       `  Dev page         ${base}/dev     (post EHR scenarios from the browser)`,
       `  DynamoDB Local   ${dynamo.endpoint}   data in ${dataDir}`,
       `  EventBridge      stand-in at ${bus.endpoint} (bus ${busName})`,
@@ -138,6 +173,8 @@ async function main(): Promise<void> {
     clearInterval(sweep);
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await sim.close().catch(() => undefined);
+    await identity.close().catch(() => undefined);
+    await secretsManager.stop().catch(() => undefined);
     await bus.stop().catch(() => undefined);
     await dynamo.stop().catch(() => undefined);
     await stopAll();

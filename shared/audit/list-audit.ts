@@ -35,8 +35,8 @@ const DAY_MS = 86_400_000;
 const FILTERED_MAX_PAGES = 8;
 /** Without a filter every Query page holds records, so a read ends at `want` or the partition's end. */
 const UNFILTERED = Number.POSITIVE_INFINITY;
-/** Days merged in one round of the unfiltered view; rounds widen 1, 2, 4, 8, 8… days. */
-const MAX_WINDOW_DAYS = 8;
+/** Days merged in one round of the unfiltered view; rounds widen 1, 2, 4, 8, 16, 16… days. */
+const MAX_WINDOW_DAYS = 16;
 
 const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00.000Z`) + n * DAY_MS).toISOString().slice(0, 10);
 /** Above every sort key of `day` and below the next day's. */
@@ -59,9 +59,9 @@ function decodeAuditCursor(cursor: string | undefined): string | undefined {
 
 /**
  * The unfiltered view: every day partition × shard from the cursor's day (or `to`) back to
- * `from`. Days are disjoint in time, so they are read in rounds of adjacent days (1, 2, 4, then
- * 8 at a time — a busy day fills the page in the first round, a quiet range is crossed in a few
- * rounds) and each round's shards are merged newest first. Each partition reads at most the
+ * `from`. Days are disjoint in time, so they are read in rounds of adjacent days (1, 2, 4, 8,
+ * then 16 at a time — a busy day fills the page in the first round, a quiet range is crossed in a
+ * few rounds) and each round's shards are merged newest first. Each partition reads at most the
  * records still needed plus one, which also tells whether an older page exists. The cost is
  * bounded by the page and the days crossed (at most 92 × 4 small Queries), never by the table.
  */

@@ -76,7 +76,7 @@ export interface PartitionRead {
   want: number;
   /** Keep only this actor's records (a FilterExpression: evaluated after the read, so bounded by maxPages). */
   actorId?: string;
-  /** Query pages read at most. */
+  /** Query pages read at most; may be Infinity without a filter, as every page then holds records. */
   maxPages: number;
 }
 
@@ -97,7 +97,8 @@ const FILTERED_PAGE_SIZE = 250;
 /**
  * Records of one partition, newest first, between `lo` and `hi` (and below `before`): a Query
  * with `sk BETWEEN`, descending, read page by page until `want` records are held, the partition
- * is exhausted or `maxPages` pages were read. Never a Scan.
+ * is exhausted or `maxPages` pages were read. Never a Scan. (shared/db/merge-query.ts does not
+ * fit here: it reads index partitions only, and only unbounded ranges when descending.)
  */
 export async function readNewestFirst(ctx: AppContext, read: PartitionRead): Promise<PartitionPage> {
   const hi = read.before !== undefined && read.before < read.hi ? read.before : read.hi;

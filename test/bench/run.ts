@@ -19,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../infra/local/dynamodb';
 import { type EventBridgeStandIn, startEventBridgeStandIn } from '../../infra/local/eventbridge-standin';
 import { stopAll } from '../../infra/local/processes';
+import { startTestIssuer, TEST_USERS, type TestIssuer } from '../support/test-issuer';
 import { ENV } from '../../shared/config/env-names';
 import { logger } from '../../shared/logger';
 import { clearWebhookSourceCache, putWebhookSource } from '../../shared/webhooks/sources';
@@ -68,10 +69,12 @@ async function main(): Promise<number> {
   let dynamo: DynamoDbLocal | undefined;
   let bus: EventBridgeStandIn | undefined;
   let server: BenchServer | undefined;
+  let issuer: TestIssuer | undefined;
   const sets: BenchTableSet[] = [];
   try {
     say('Starting DynamoDB Local (in memory) and the EventBridge stand-in…');
     dynamo = await startDynamoDbLocal({});
+    issuer = await startTestIssuer();
     const delivered = new Set<string>();
     // Consumers are not measured: delivery only records that the event reached the bus.
     bus = await startEventBridgeStandIn({
@@ -81,7 +84,7 @@ async function main(): Promise<number> {
       },
     });
     const tableSet = async (label: string) => {
-      const set = await createBenchTableSet({ label, dynamoDbEndpoint: dynamo!.endpoint, eventBridgeEndpoint: bus!.endpoint, busName: BUS });
+      const set = await createBenchTableSet({ label, dynamoDbEndpoint: dynamo!.endpoint, eventBridgeEndpoint: bus!.endpoint, busName: BUS, issuer: issuer!.issuer });
       sets.push(set);
       return set;
     };
@@ -133,8 +136,11 @@ async function main(): Promise<number> {
     clearWebhookSourceCache();
     await putWebhookSource(ingestSet.ctx, { id: SOURCE_ID, name: 'Bench EHR', enabled: true, secrets: [{ secret, addedAt: new Date().toISOString() }] });
     server = await startBenchServer(ingestSet.ctx);
-    // The API is mounted as under `npm start`: check it answers (the dev user passes auth).
-    const probe = await fetch(`${server.url}/api/queue?limit=1`, { signal: AbortSignal.timeout(10_000) });
+    // The API is mounted as under `npm start`: check it answers a signed-in coordinator.
+    const probe = await fetch(`${server.url}/api/queue?limit=1`, {
+      headers: { authorization: `Bearer ${await issuer.tokenFor(TEST_USERS.casey)}` },
+      signal: AbortSignal.timeout(10_000),
+    });
     if (probe.status !== 200) throw new Error(`GET /api/queue answered ${probe.status} on the bench server`);
     await probe.arrayBuffer();
 
@@ -184,6 +190,7 @@ async function main(): Promise<number> {
   } finally {
     await server?.close().catch(() => undefined);
     await bus?.stop().catch(() => undefined);
+    await issuer?.close().catch(() => undefined);
     for (const set of sets) set.close();
     await dynamo?.stop().catch(() => undefined);
     await stopAll();

@@ -18,7 +18,7 @@ import { QUEUES, queueFor } from '../../shared/referrals/queues';
 import { insertReferral } from '../../shared/referrals/repository';
 import { type ActorRef, type Code, type Priority, type Referral, type TimelineEntry, dueAtFor } from '../../shared/referrals/schema';
 import { type ReferralAction, planTransition } from '../../shared/referrals/state-machine';
-import { findUser } from '../../shared/users/directory';
+import { TEST_USERS } from '../support/test-issuer';
 import { runPool, seededRandom, weighted } from './stats';
 
 const ACTOR: ActorRef = { id: 'u-casey', name: 'Casey Coordinator' };
@@ -157,8 +157,8 @@ function transitioned(current: Referral, action: ReferralAction, at: Date): { re
 
 /** An assignment, as `assignReferral` records it. */
 function assigned(current: Referral, userId: string, at: Date): { referral: Referral; entry: TimelineEntry } {
-  const user = findUser(userId);
-  if (!user) throw new Error(`Unknown seeded user ${userId}`);
+  const user = Object.values(TEST_USERS).find((u) => u.id === userId);
+  if (!user) throw new Error(`Unknown test user ${userId}`);
   const referral: Referral = { ...current, assignee: { id: user.id, name: user.name }, version: current.version + 1, updatedAt: at.toISOString() };
   return { referral, entry: timelineEntry(current, ACTOR, at, { kind: 'assignment', note: `Assigned to ${user.name}` }) };
 }

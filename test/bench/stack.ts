@@ -9,6 +9,7 @@ import { LOCAL_CREDENTIALS, dynamoDbLocalClientConfig, ensureTables, type TableN
 import { type Config, loadConfig } from '../../shared/config/config';
 import { ENV } from '../../shared/config/env-names';
 import { type AppContext, createContext } from '../../shared/context';
+import { TEST_AUDIENCE } from '../support/test-issuer';
 
 export const BENCH_REGION = 'us-east-1';
 
@@ -42,6 +43,8 @@ export async function createBenchTableSet(options: {
   dynamoDbEndpoint: string;
   eventBridgeEndpoint: string;
   busName: string;
+  /** The token issuer the bench API trusts (test/support/test-issuer.ts). */
+  issuer: string;
 }): Promise<BenchTableSet> {
   const prefix = `bench-${options.label}-${randomBytes(3).toString('hex')}`;
   const names: TableNames = { records: `${prefix}-records`, inbox: `${prefix}-inbox`, audit: `${prefix}-audit` };
@@ -60,8 +63,9 @@ export async function createBenchTableSet(options: {
     [ENV.eventBusName]: options.busName,
     [ENV.dynamoDbEndpoint]: options.dynamoDbEndpoint,
     [ENV.eventBridgeEndpoint]: options.eventBridgeEndpoint,
-    // The API's single auth middleware acts as this seeded user, as under `npm start`.
-    [ENV.devUser]: 'u-casey',
+    // The API verifies bearer tokens from the bench's own issuer, as it would Cognito's.
+    [ENV.oidcIssuer]: options.issuer,
+    [ENV.oidcApiAudience]: TEST_AUDIENCE,
   };
   const config = loadConfig(env as NodeJS.ProcessEnv);
   const ctx = createContext({ config });

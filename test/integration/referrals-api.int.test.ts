@@ -116,11 +116,13 @@ describe('transitions and concurrency', () => {
 
   it('assigns to a colleague and releases', async () => {
     const r = await newReferral();
-    const assigned = await json<Referral>(await post(`/api/referrals/${r.id}/assign`, { version: 1, assigneeId: 'u-nora' }));
-    expect(assigned.assignee).toEqual({ id: 'u-nora', name: 'Nora Nurse' });
+    const assigned = await json<Referral>(await post(`/api/referrals/${r.id}/assign`, { version: 1, assigneeId: 'u-riley' }));
+    expect(assigned.assignee).toEqual({ id: 'u-riley', name: 'Riley Coordinator' });
     const released = await json<Referral>(await post(`/api/referrals/${r.id}/assign`, { version: 2, assigneeId: null }));
     expect(released.assignee).toBeUndefined();
     expect((await post(`/api/referrals/${r.id}/assign`, { version: 3, assigneeId: 'u-nobody' })).status).toBe(400);
+    // Referrals go to coordinators: a nurse in the directory is not an assignee.
+    expect((await post(`/api/referrals/${r.id}/assign`, { version: 3, assigneeId: 'u-nora' })).status).toBe(400);
   });
 
   it('adds notes to the timeline', async () => {

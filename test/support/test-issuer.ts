@@ -49,7 +49,7 @@ export async function startTestIssuer(): Promise<TestIssuer> {
       return new SignJWT({ name: user.name, 'cognito:groups': [user.role], scope: 'openid profile email', client_id: 'sidecar-console', ...claims })
         .setProtectedHeader({ alg: 'RS256', kid: 'test-key' })
         .setIssuer(issuer)
-        .setAudience(TEST_AUDIENCE)
+        .setAudience(typeof claims.aud === 'string' ? claims.aud : TEST_AUDIENCE)
         .setSubject(user.id)
         .setIssuedAt()
         .setExpirationTime(options.expiresIn ?? '15m')

@@ -38,7 +38,7 @@ function send(res: ServerResponse, { status, headers, body }: Page): void {
 }
 
 /** Reads an application/x-www-form-urlencoded body of at most MAX_FORM_BYTES. */
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+async function readFormBody(req: IncomingMessage): Promise<URLSearchParams> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') return new URLSearchParams();
   const chunks: Buffer[] = [];
@@ -95,7 +95,7 @@ export async function handleInteraction(
       return await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
     }
     if (match.login && prompt === 'login') {
-      const form = ZSignInForm.safeParse(Object.fromEntries(await readForm(req)));
+      const form = ZSignInForm.safeParse(Object.fromEntries(await readFormBody(req)));
       const account = form.success ? authenticateLocalAccount(options.accounts, options.password, form.data) : undefined;
       if (!account) return send(res, signInPage({ action: signInAction, accounts: options.accounts, failed: true }));
       return await provider.interactionFinished(req, res, { login: { accountId: account.sub } }, { mergeWithLastSubmission: false });

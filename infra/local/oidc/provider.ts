@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import type Koa from 'koa';
 import { errors, Provider, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { z } from 'zod';
 import { errorFields, logger } from '../../../shared/logger';
 import { LOOPBACK } from '../ports';
 import { DEFAULT_LOCAL_PASSWORD, LOCAL_ACCOUNTS, type LocalAccount } from './accounts';
@@ -42,6 +43,17 @@ export interface LocalOidcProvider {
   close(): Promise<void>;
 }
 
+/** Fails fast on settings oidc-provider would otherwise reject on every request (a resource indicator must be an absolute URI). */
+const ZStartOptions = z.object({
+  port: z.number().int().min(0).max(65_535).default(0),
+  host: z.string().regex(/^[a-z0-9.-]+$/i).default('localhost'),
+  clients: z.array(z.object({ clientId: z.string().min(1), redirectUris: z.array(z.url()).min(1), postLogoutRedirectUris: z.array(z.url()) })).min(1),
+  accounts: z.array(z.object({ sub: z.string().min(1), username: z.string().min(1), name: z.string(), email: z.string(), groups: z.array(z.string()) })).min(1).optional(),
+  password: z.string().min(1).optional(),
+  apiAudience: z.url(),
+  groupsClaim: z.string().min(1).default('cognito:groups'),
+});
+
 const MINUTE = 60;
 const TTL = { AccessToken: 15 * MINUTE, IdToken: 15 * MINUTE, Interaction: 10 * MINUTE, Session: 8 * 60 * MINUTE, Grant: 8 * 60 * MINUTE, RefreshToken: 8 * 60 * MINUTE };
 const API_SCOPE = 'openid profile email';
@@ -76,7 +88,7 @@ function configuration(options: Required<Omit<StartOidcProviderOptions, 'port' |
     clientAuthMethods: ['none'],
     // Every client is public, so PKCE is required for all; v9 accepts only the S256 method.
     pkce: { required: () => true },
-    scopes: ['openid', 'profile', 'email', 'offline_access'],
+    scopes: ['openid', 'profile', 'email'],
     // The groups claim rides on `openid`, so every ID token carries the role, as Cognito's does.
     claims: { openid: ['sub', groupsClaim], profile: ['name', 'preferred_username'], email: ['email'] },
     // Claims go in the ID token; the console reads them there (as with Cognito).
@@ -116,6 +128,8 @@ function configuration(options: Required<Omit<StartOidcProviderOptions, 'port' |
         enabled: true,
         // The console sends no `resource` parameter: every grant is for the API.
         defaultResource: () => apiAudience,
+        // Token requests name no resource either: use the one granted. (With userinfo off oidc-provider
+        // would do so anyway; this keeps API tokens JWTs should userinfo ever be turned on.)
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, resourceIndicator) => {
           if (resourceIndicator !== apiAudience) throw new errors.InvalidTarget();
@@ -151,29 +165,32 @@ function listen(server: ReturnType<typeof createServer>, port: number): Promise<
  * sessions and tokens live in memory: a restart signs everyone out.
  */
 export async function startOidcProvider(options: StartOidcProviderOptions): Promise<LocalOidcProvider> {
+  const checked = ZStartOptions.parse(options);
   const settings = {
     clients: options.clients,
     accounts: options.accounts ?? LOCAL_ACCOUNTS,
     password: options.password ?? DEFAULT_LOCAL_PASSWORD,
-    apiAudience: options.apiAudience,
-    groupsClaim: options.groupsClaim ?? 'cognito:groups',
+    apiAudience: checked.apiAudience,
+    groupsClaim: checked.groupsClaim,
   };
+  const jwk = await signingKey();
+  // The issuer names the port, so the server listens first and the provider is made after.
   let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
     res.writeHead(503).end();
   };
   const server = createServer((req, res) => handle(req, res));
-  const port = await listen(server, options.port ?? 0);
-  const issuer = `http://${options.host ?? 'localhost'}:${port}`;
+  const port = await listen(server, checked.port);
+  const issuer = `http://${checked.host}:${port}`;
 
   try {
-    const provider = new Provider(issuer, configuration(settings, await signingKey()));
+    const provider = new Provider(issuer, configuration(settings, jwk));
     // Koa logs unhandled errors to the console unless someone listens; route them to the logger.
     const app: Koa = provider;
     app.on('error', (error: unknown) => logger.error('Local OIDC provider error', errorFields(error)));
     provider.on('server_error', (_ctx: unknown, error: unknown) => logger.error('Local OIDC provider server error', errorFields(error)));
     const callback = provider.callback();
     handle = (req, res) => {
-      const match = INTERACTION_PATH.exec(new URL(req.url ?? '/', issuer).pathname);
+      const match = INTERACTION_PATH.exec((req.url ?? '/').split('?')[0] ?? '/');
       if (!match?.[1]) return void callback(req, res);
       void handleInteraction(provider, settings, req, res, { uid: match[1], login: match[2] !== undefined });
     };

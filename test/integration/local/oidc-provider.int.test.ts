@@ -4,10 +4,13 @@
  * sign-in page, JWT access tokens for the API, refused requests, and RP-initiated logout.
  * (No DynamoDB needed; it lives with the integration tests because it opens servers.)
  */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { DEFAULT_LOCAL_PASSWORD, LOCAL_ACCOUNTS, type LocalAccount } from '../../../infra/local/oidc/accounts';
 import { BrowserAgent, readForm, redirectTarget } from '../../../infra/local/oidc/browser-agent';
+import { createMemoryAdapter } from '../../../infra/local/oidc/memory-adapter';
 import { obtainTokens } from '../../../infra/local/oidc/obtain-tokens';
 import { startOidcProvider, type LocalOidcProvider } from '../../../infra/local/oidc/provider';
 import { ROLES, ZUserId } from '../../../shared/users/directory';
@@ -74,6 +77,47 @@ describe('LOCAL_ACCOUNTS', () => {
       expect(ROLES).toContain(account.groups[0]);
     }
     expect(new Set(LOCAL_ACCOUNTS.flatMap((a) => a.groups))).toEqual(new Set(ROLES));
+  });
+});
+
+describe('startOidcProvider options', () => {
+  it('refuses an API audience that is not an absolute URI (every token request would fail later)', async () => {
+    await expect(startOidcProvider({ clients: CLIENTS, apiAudience: 'sidecar-api' })).rejects.toThrow();
+  });
+
+  it('puts the host option in the issuer while listening on 127.0.0.1', async () => {
+    const custom = await startOidcProvider({ clients: CLIENTS, apiAudience: API_AUDIENCE, host: '127.0.0.1' });
+    try {
+      expect(custom.issuer).toBe(`http://127.0.0.1:${custom.port}`);
+      const metadata = (await (await fetch(`${custom.issuer}/.well-known/openid-configuration`)).json()) as { issuer: string };
+      expect(metadata.issuer).toBe(custom.issuer);
+    } finally {
+      await custom.close();
+    }
+  });
+});
+
+describe('createMemoryAdapter', () => {
+  it('expires entries by TTL, finds sessions by uid, and revokes everything of a grant', async () => {
+    let now = 1_000_000;
+    const adapter = createMemoryAdapter(() => now);
+    const sessions = adapter('Session');
+    const codes = adapter('AuthorizationCode');
+    const refresh = adapter('RefreshToken');
+    await sessions.upsert('s1', { uid: 'uid-1', accountId: 'u-casey' }, 60);
+    await codes.upsert('c1', { grantId: 'g1' }, 60);
+    await refresh.upsert('r1', { grantId: 'g1' }, 3600);
+    await refresh.upsert('r2', { grantId: 'g2' }, 3600);
+    await codes.consume('c1');
+
+    expect(await sessions.findByUid('uid-1')).toMatchObject({ accountId: 'u-casey' });
+    expect(await codes.find('c1')).toMatchObject({ consumed: 1000 });
+    now += 61_000;
+    expect(await sessions.find('s1')).toBeUndefined();
+    expect(await sessions.findByUid('uid-1')).toBeUndefined();
+    await refresh.revokeByGrantId('g1');
+    expect(await refresh.find('r1')).toBeUndefined();
+    expect(await refresh.find('r2')).toMatchObject({ grantId: 'g2' });
   });
 });
 
@@ -278,5 +322,30 @@ describe('RP-initiated logout (end_session)', () => {
     expect(response.status).toBe(400);
     expect(response.headers.get('location')).toBeNull();
     expect(await response.text()).not.toContain('evil.example');
+  });
+});
+
+describe('infra/scripts/token.ts', () => {
+  const root = path.resolve(__dirname, '../../..');
+  const run = (...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const argv = ['--import', 'tsx', 'infra/scripts/token.ts', ...args, '--issuer', provider.issuer, '--client-id', CLIENT_ID, '--redirect-uri', REDIRECT_URI];
+      execFile(process.execPath, argv, { cwd: root, timeout: 15_000 }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+    });
+
+  it('prints an API access token for a local account', async () => {
+    const { code, stdout } = await run('nora');
+
+    expect(code).toBe(0);
+    const { payload } = await verifyAccessToken(stdout.trim());
+    expect(payload).toMatchObject({ sub: 'u-nora', 'cognito:groups': ['nurse'] });
+  });
+
+  it('exits 1 with the generic refusal for an unknown account', async () => {
+    const { code, stdout, stderr } = await run('nobody');
+
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('unknown username or password');
   });
 });

@@ -235,17 +235,17 @@ describe('SMART App Launch on the EHR simulator', () => {
       expect(response.headers.get('location')).toBeNull();
     });
 
-    test.each([
-      ['a wrong aud', { aud: 'http://127.0.0.1:1/fhir/R4' }, 'invalid_request'],
-      ['no aud', { aud: undefined }, 'invalid_request'],
-      ['plain PKCE', { code_challenge_method: 'plain' }, 'invalid_request'],
-      ['no code_challenge_method', { code_challenge_method: undefined }, 'invalid_request'],
-      ['no code_challenge', { code_challenge: undefined }, 'invalid_request'],
-      ['an unknown launch', { launch: 'not-a-launch' }, 'invalid_request'],
-      ['no launch', { launch: undefined }, 'invalid_request'],
-      ['no launch scope', { scope: 'openid fhirUser patient/*.rs' }, 'invalid_scope'],
-      ['response_type token', { response_type: 'token' }, 'unsupported_response_type'],
-    ])('%s redirects back with error=%s and the state', async (_name, overrides, error) => {
+    test.each<{ name: string; overrides: Record<string, string | undefined>; error: string }>([
+      { name: 'a wrong aud', overrides: { aud: 'http://127.0.0.1:1/fhir/R4' }, error: 'invalid_request' },
+      { name: 'no aud', overrides: { aud: undefined }, error: 'invalid_request' },
+      { name: 'plain PKCE', overrides: { code_challenge_method: 'plain' }, error: 'invalid_request' },
+      { name: 'no code_challenge_method', overrides: { code_challenge_method: undefined }, error: 'invalid_request' },
+      { name: 'no code_challenge', overrides: { code_challenge: undefined }, error: 'invalid_request' },
+      { name: 'an unknown launch', overrides: { launch: 'not-a-launch' }, error: 'invalid_request' },
+      { name: 'no launch', overrides: { launch: undefined }, error: 'invalid_request' },
+      { name: 'no launch scope', overrides: { scope: 'openid fhirUser patient/*.rs' }, error: 'invalid_scope' },
+      { name: 'response_type token', overrides: { response_type: 'token' }, error: 'unsupported_response_type' },
+    ])('$name redirects back with error=$error and the state', async ({ overrides, error }) => {
       const { response, redirect } = await authorize(overrides);
       expect(response.status).toBe(302);
       expect(`${redirect?.origin}${redirect?.pathname}`).toBe(REDIRECT_URI);

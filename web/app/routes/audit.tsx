@@ -88,7 +88,7 @@ export default function AuditPage() {
         <FieldError id="user-error" message={errors.user} />
         <FieldError id="from-error" message={errors.from} />
         <FieldError id="to-error" message={errors.to} />
-        {errors.cursor ? <FieldError id="cursor-error" message={errors.cursor} /> : null}
+        <FieldError id="cursor-error" message={errors.cursor} />
         <div className="form-actions">
           <button type="submit">Show records</button>
           <Link to="/audit">Clear filters</Link>
