@@ -16,13 +16,6 @@ export function parseCreateSourceForm(form: FormData) {
   };
 }
 
-export const OVERLAP_CHOICES = [
-  { minutes: 15, label: '15 minutes' },
-  { minutes: 60, label: '1 hour' },
-  { minutes: 24 * 60, label: '1 day' },
-  { minutes: 7 * 24 * 60, label: '7 days' },
-] as const;
-
 export const ZSourceCommand = z.discriminatedUnion('intent', [
   z.object({ intent: z.literal('rotate'), version: z.coerce.number().int().min(0), overlapMinutes: z.coerce.number().int().min(1).max(10_080) }),
   z.object({ intent: z.literal('disable'), version: z.coerce.number().int().min(0) }),

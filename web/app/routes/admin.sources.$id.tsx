@@ -7,7 +7,9 @@ import { PostForm } from '~/components/post-form';
 import { Alert, DateTime, Notice, SubmitButton } from '~/components/ui';
 import { loadOrThrow } from '~/lib/action-error.server';
 import { recordId, session } from '~/lib/session.server';
-import { OVERLAP_CHOICES, parseSourceCommand, sourceError } from '~/lib/sources.server';
+import { OVERLAP_CHOICES } from '~/lib/sources';
+import { parseSourceCommand, sourceError } from '~/lib/sources.server';
+import { SecretOnce } from '~/components/secret-once';
 
 export const meta: MetaFunction = () => [{ title: 'EHR source · Sidecar' }];
 
@@ -37,28 +39,6 @@ export async function action({ params, request, context }: ActionFunctionArgs) {
     const e = sourceError(error);
     return json({ ok: false as const, message: e.message }, { status: e.status });
   }
-}
-
-/** A new secret, shown once: Sidecar keeps only Secrets Manager's copy and never displays it again. */
-export function SecretOnce({ id, secret, webhookUrl }: { id: string; secret: string; webhookUrl: string }) {
-  return (
-    <section className="panel secret-once" aria-labelledby="secret-title" role="status">
-      <h2 id="secret-title">New signing secret for {id}</h2>
-      <p>
-        Give this secret and the webhook URL to the EHR’s integration engineer now. <strong>Sidecar will not show it again.</strong>
-      </p>
-      <dl>
-        <dt>Webhook URL</dt>
-        <dd>
-          <code>{webhookUrl}</code>
-        </dd>
-        <dt>Secret (Standard Webhooks)</dt>
-        <dd>
-          <code data-testid="new-secret">{secret}</code>
-        </dd>
-      </dl>
-    </section>
-  );
 }
 
 export default function Source() {

@@ -7,7 +7,7 @@ import { Alert, DateTime, FieldError, SubmitButton } from '~/components/ui';
 import { loadOrThrow } from '~/lib/action-error.server';
 import { session } from '~/lib/session.server';
 import { parseCreateSourceForm, sourceError } from '~/lib/sources.server';
-import { SecretOnce } from './admin.sources.$id';
+import { SecretOnce } from '~/components/secret-once';
 
 export const meta: MetaFunction = () => [{ title: 'EHR sources · Sidecar' }];
 
