@@ -50,13 +50,16 @@ export function authRoutes(ctx: AppContext) {
   app.post('/logout', async (c) => {
     const cookie = readCookie(c, ctx.config, SESSION_COOKIE);
     const session = await loadSession(ctx, cookie);
-    clearCookie(c, ctx.config, SESSION_COOKIE);
-    if (!session) return c.redirect('/auth/signed-out', 303);
+    if (!session) {
+      clearCookie(c, ctx.config, SESSION_COOKIE);
+      return c.redirect('/auth/signed-out', 303);
+    }
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     if (!csrfMatches(session, form[CSRF_FIELD])) {
       return page(403, 'This form has expired', 'Reload the page and try again. (The form was missing its security token.)');
     }
     await endSession(ctx, session.id);
+    clearCookie(c, ctx.config, SESSION_COOKIE);
     const trail = new AuditTrail(ctx, session.user, c.get('meta'), 'console');
     trail.add('sign-out', { resourceType: 'Session' });
     await trail.flush();
