@@ -2,11 +2,19 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DEFAULT_LOCAL_PASSWORD, LOCAL_PASSWORD_ENV } from '../../../infra/local/oidc/accounts';
 import { freePort } from '../../../infra/local/ports';
+import { ENV } from '../../../shared/config/env-names';
 
 export interface RunningStack {
+  /** Console, /api and /webhooks (one port). */
   baseUrl: string;
+  /** The EHR simulator: control API, FHIR, chart pages, SMART authorization server. */
   simUrl: string;
+  /** The embedded OpenID Connect provider (the issuer URL). */
+  oidcUrl: string;
+  /** The password every seeded account signs in with. */
+  password: string;
   output(): string;
   stop(): Promise<void>;
 }
@@ -15,16 +23,32 @@ const ROOT = path.resolve(__dirname, '../../..');
 
 /**
  * Starts the real local runtime exactly as `npm start` does (after its console build), on free
- * ports and a fresh temporary data folder, and waits until it has announced the EHR seed.
+ * ports (console, EHR simulator, sign-in provider; all on 127.0.0.1) and a fresh temporary data
+ * folder, and waits until it has announced the EHR seed. Settings a developer may have exported
+ * (public URL, local password, the simulator's webhook secret) are overridden or removed, so the
+ * stack is the same on every machine.
  */
 export async function startStack(timeoutMs = 90_000): Promise<RunningStack> {
   const port = await freePort();
   const simPort = await freePort();
+  const oidcPort = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sidecar-e2e-'));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    [ENV.port]: String(port),
+    [ENV.ehrSimulatorPort]: String(simPort),
+    [ENV.oidcPort]: String(oidcPort),
+    [ENV.dataDir]: dataDir,
+    [LOCAL_PASSWORD_ENV]: DEFAULT_LOCAL_PASSWORD,
+    [ENV.logLevel]: 'WARN',
+  };
+  delete env[ENV.publicUrl];
+  delete env[`${ENV.webhookSecretPrefix}EHR_SIM`];
+
   let log = '';
   const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'infra/local/start.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), SIDECAR_EHR_SIM_PORT: String(simPort), SIDECAR_DATA_DIR: dataDir, POWERTOOLS_LOG_LEVEL: 'WARN' },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
@@ -43,6 +67,8 @@ export async function startStack(timeoutMs = 90_000): Promise<RunningStack> {
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     simUrl: `http://127.0.0.1:${simPort}`,
+    oidcUrl: `http://127.0.0.1:${oidcPort}`,
+    password: DEFAULT_LOCAL_PASSWORD,
     output: () => log,
     async stop() {
       if (child.exitCode === null) {
