@@ -1,58 +1,25 @@
 import type { Page } from 'playwright-core';
-import { openBrowser } from './support/browser';
+import { ehr as playEhr, eventually, referralFor } from './support/api';
+import { type BrowserSession, closeBrowser, openBrowser } from './support/browser';
+import { signIn } from './support/sign-in';
 import { type RunningStack, startStack } from './support/stack';
 
 let stack: RunningStack;
-let browser: Awaited<ReturnType<typeof openBrowser>>;
+let browser: BrowserSession;
 
 beforeAll(async () => {
   stack = await startStack();
   browser = await openBrowser();
+  // The coordinator signs in once; every page of this context carries her session.
+  await (await signIn(browser.context, stack.baseUrl, 'casey')).close();
 }, 150_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await closeBrowser();
   await stack?.stop();
 });
 
-interface ScenarioResult {
-  serviceRequestId: string;
-  deliveries: { status: number }[];
-}
-
-/** Plays the EHR: the simulator changes its FHIR data and posts a signed webhook to Sidecar. */
-async function ehr(scenario: string, body: Record<string, string> = {}): Promise<ScenarioResult> {
-  const res = await fetch(`${stack.simUrl}/$sim/scenarios/${scenario}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const result = (await res.json()) as ScenarioResult;
-  expect(res.status).toBe(200);
-  expect(result.deliveries.map((d) => d.status)).toEqual([202]);
-  return result;
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
-interface Found {
-  id: string;
-  queue: string;
-  priority: string;
-}
-
-/** The Sidecar referral for an EHR ServiceRequest, once the webhook has been processed (via the API). */
-async function referralFor(serviceRequestId: string): Promise<Found> {
-  return eventually(async () => {
-    const res = await fetch(`${stack.baseUrl}/api/queue?status=requested,accepted,in-progress,on-hold,completed,cancelled&limit=100`);
-    const page = (await res.json()) as { rows: { referral: Found & { serviceRequest?: { reference: string } } }[] };
-    return page.rows.find((r) => r.referral.serviceRequest?.reference === `ServiceRequest/${serviceRequestId}`)?.referral;
-  }, `the referral for ServiceRequest/${serviceRequestId}`);
-}
+const ehr = (scenario: string, body: Record<string, string> = {}) => playEhr(stack, scenario, body);
 
 /** Reloads until the status element's machine-readable value (data-value) is `expected`. */
 async function reloadUntil(page: Page, testId: string, expected: string): Promise<void> {
@@ -65,7 +32,7 @@ async function reloadUntil(page: Page, testId: string, expected: string): Promis
 describe('a care coordinator works a referral from the EHR until its loop is closed', () => {
   it('signed ServiceRequest webhook → queue → claim → appointment booked → consult note → loop closed', async () => {
     const created = await ehr('new-referral');
-    const found = await referralFor(created.serviceRequestId);
+    const found = await referralFor(stack, created.serviceRequestId);
     const referralId = found.id;
 
     // The coordinator filters the queue to the referral's specialty and priority (a GET form).
@@ -80,8 +47,8 @@ describe('a care coordinator works a referral from the EHR until its loop is clo
     expect(await page.getByTestId('referral-status').getAttribute('data-value')).toBe('requested');
 
     await page.getByRole('button', { name: 'Claim', exact: true }).click();
-    await page.waitForLoadState('networkidle');
-    await expect(page.getByText('Casey Coordinator', { exact: false }).first().isVisible()).resolves.toBe(true);
+    // The page reloads its data after the action: wait (bounded) for the assignee to read Casey.
+    await page.getByTestId('assignee').filter({ hasText: 'Casey Coordinator' }).waitFor();
     expect(await page.getByRole('button', { name: 'Claim', exact: true }).count()).toBe(0);
 
     await ehr('appointment-booked', { serviceRequestId: created.serviceRequestId });
@@ -97,11 +64,12 @@ describe('a care coordinator works a referral from the EHR until its loop is clo
 
   it('core actions work as plain HTML forms, without client JavaScript', async () => {
     const created = await ehr('new-referral');
-    const referralId = (await referralFor(created.serviceRequestId)).id;
+    const referralId = (await referralFor(stack, created.serviceRequestId)).id;
     const noJs = await openBrowser({ javaScriptEnabled: false });
     try {
-      const page = await noJs.context.newPage();
-      await page.goto(`${stack.baseUrl}/referrals/${referralId}`);
+      // Signing in needs no JavaScript either: the provider's page is a plain form.
+      const page = await signIn(noJs.context, stack.baseUrl, 'casey', { path: `/referrals/${referralId}` });
+      expect(new URL(page.url()).pathname).toBe(`/referrals/${referralId}`);
       await page.getByRole('button', { name: 'Accept', exact: true }).click();
       await page.waitForLoadState('load');
       expect(await page.getByTestId('referral-status').getAttribute('data-value')).toBe('accepted');
@@ -114,10 +82,14 @@ describe('a care coordinator works a referral from the EHR until its loop is clo
     }
   });
 
-  it('shows the inbound events the EHR sent', async () => {
-    const page = await browser.context.newPage();
-    await page.goto(`${stack.baseUrl}/events`);
-    await expect(page.getByText('DocumentReference').first().isVisible()).resolves.toBe(true);
-    await page.close();
+  it('shows the inbound events the EHR sent (to an administrator: integration pages are not for coordinators)', async () => {
+    const admin = await openBrowser();
+    try {
+      const page = await signIn(admin.context, stack.baseUrl, 'ada', { path: '/events' });
+      expect(new URL(page.url()).pathname).toBe('/events');
+      await expect(page.getByText('DocumentReference').first().isVisible()).resolves.toBe(true);
+    } finally {
+      await admin.close();
+    }
   });
 });
