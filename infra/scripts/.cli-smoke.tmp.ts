@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOCAL_CREDENTIALS, ensureTables, startDynamoDbLocal } from '/work/main/infra/local/dynamodb';
 import { startSecretsManagerStandIn } from '/work/main/infra/local/secretsmanager-standin';
@@ -12,8 +12,8 @@ admin.destroy();
 const sm = await startSecretsManagerStandIn();
 const env = { ...process.env, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', SIDECAR_RECORDS_TABLE: 'smk-records', SIDECAR_INBOX_TABLE: 'smk-inbox', SIDECAR_AUDIT_TABLE: 'smk-audit', SIDECAR_EVENT_BUS_NAME: 'b', SIDECAR_DYNAMODB_ENDPOINT: dynamo.endpoint, SIDECAR_SECRETS_MANAGER_ENDPOINT: sm.endpoint, POWERTOOLS_LOG_LEVEL: 'SILENT' };
 const run = (...args: string[]) => {
-  try { process.stdout.write(`$ ${args.join(' ')}\n${execFileSync('npx', ['tsx', '/work/main/infra/scripts/webhook-source.ts', ...args], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })}`); }
-  catch (e: any) { process.stdout.write(`$ ${args.join(' ')}\n[exit ${e.status}] ${e.stdout}${e.stderr}`); }
+  const r = spawnSync('node', ['/work/main/node_modules/.bin/tsx', '/work/main/infra/scripts/webhook-source.ts', ...args], { env, encoding: 'utf8' });
+  process.stdout.write(`$ ${args.join(' ')}  [exit ${r.status} ${r.signal ?? ''}]\n${r.stdout}${r.stderr.split('\n').filter((l) => l && !/NodeVersion|versions published|will require|To continue|and security|More information|trace-warnings/.test(l)).join('\n')}\n`);
 };
 run('create', 'st-elsewhere', '--name', 'St Elsewhere EHR', '--fhir-base-url', 'https://ehr.example/fhir/R4');
 run('create', 'st-elsewhere', '--name', 'again');

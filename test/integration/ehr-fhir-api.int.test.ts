@@ -67,6 +67,6 @@ it('reads clinical context live from the EHR, and says so when it cannot', async
 it('an id-only notification for a resource the EHR cannot return fails visibly, with a replay', async () => {
   await stack.post(undefined, { raw: idOnly('ServiceRequest/does-not-exist') });
   await stack.settle();
-  const failed = (await (await stack.api.request('/api/events?view=failed')).json()) as { events: { consumers: Record<string, { error?: string }> }[] };
+  const failed = (await (await stack.as('ada').request('/api/events?view=failed')).json()) as { events: { consumers: Record<string, { error?: string }> }[] };
   expect(failed.events.some((e) => Object.values(e.consumers).some((c) => /Could not read the notified resource from the EHR/.test(c.error ?? '')))).toBe(true);
 });

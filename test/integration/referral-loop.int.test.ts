@@ -11,6 +11,8 @@ async function json<T>(res: Response): Promise<T> {
   return (await res.json()) as T;
 }
 const api = (path: string, init?: RequestInit) => stack.api.request(path, init);
+/** Inbound events are an integration concern: read and replayed by an admin. */
+const admin = (path: string, init?: RequestInit) => stack.as('ada').request(path, init);
 const postJson = (path: string, body: unknown) => api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 async function referralFor(srId: string): Promise<ReferralView> {
@@ -90,7 +92,7 @@ describe('the referral loop through webhooks, EventBridge and the API', () => {
     // No FHIR API is configured for this source, so the consumer cannot read the ServiceRequest itself.
     await stack.post(appointment('appt-early', 'sr-late', 'pat-1', t(40), 'booked'), { id: 'msg-early' });
     await stack.settle();
-    const failed = await json<{ events: { id: string; state: string; consumers: Record<string, { state: string; error?: string }> }[] }>(await api('/api/events?view=failed'));
+    const failed = await json<{ events: { id: string; state: string; consumers: Record<string, { state: string; error?: string }> }[] }>(await admin('/api/events?view=failed'));
     const row = failed.events.find((e) => Object.keys(e.consumers).some((k) => k.endsWith('referral-appointment')));
     expect(row).toBeDefined();
     expect(row!.state).toBe('failed');
@@ -99,10 +101,10 @@ describe('the referral loop through webhooks, EventBridge and the API', () => {
 
     await stack.post(serviceRequest('sr-late', 'pat-1', t(39)));
     await stack.settle();
-    expect((await api(`/api/events/${row!.id}/replay`, { method: 'POST' })).status).toBe(202);
+    expect((await admin(`/api/events/${row!.id}/replay`, { method: 'POST' })).status).toBe(202);
     await stack.settle();
     expect((await referralFor('sr-late')).referral.businessStatus).toBe('appointment-booked');
-    const after = await json<{ events: { id: string }[] }>(await api('/api/events?view=failed'));
+    const after = await json<{ events: { id: string }[] }>(await admin('/api/events?view=failed'));
     expect(after.events.map((e) => e.id)).not.toContain(row!.id);
   });
 
@@ -113,7 +115,7 @@ describe('the referral loop through webhooks, EventBridge and the API', () => {
     expect({ status: res.status, body: await res.json() }).toMatchObject({ status: 202 });
     await stack.settle();
     await expect(referralFor('sr-pending')).rejects.toThrow(/no referral/);
-    const recent = await json<{ events: { id: string; status: string; lastPublishError?: string }[] }>(await api('/api/events?view=recent'));
+    const recent = await json<{ events: { id: string; status: string; lastPublishError?: string }[] }>(await admin('/api/events?view=recent'));
     expect(recent.events.find((e) => e.status === 'pending')?.lastPublishError).toMatch(/PutEvents failed/);
 
     stack.advance(60_000);
