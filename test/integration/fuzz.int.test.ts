@@ -90,3 +90,55 @@ it('API: random paths, query strings and bodies never cause a 5xx or an echo', a
     { numRuns: 200 },
   );
 });
+
+it('API: random roles, random bearer tokens and random headers never cause a 5xx or an echo', async () => {
+  const paths = fc.constantFrom('/api/me', '/api/queue', '/api/referrals/01JD0000000000000000000000', '/api/patients', '/api/events', '/api/users', `/api/${API_CANARY}`);
+  const authorization = fc.oneof(
+    fc.constant(undefined),
+    apiCanaryText.map((t) => `Bearer ${t}`),
+    apiCanaryText,
+    fc.tuple(apiCanaryText, apiCanaryText, apiCanaryText).map((parts) => `Bearer ${parts.map((p) => Buffer.from(p).toString('base64url')).join('.')}`),
+    fc.constantFrom('coordinator', 'nurse', 'admin', 'auditor', 'visitor', API_CANARY).map((role) => ({ role })),
+  );
+  const headers = fc.dictionary(fc.constantFrom('x-request-id', 'x-forwarded-for', 'cookie', 'content-type', 'accept', 'x-amzn-requestid'), apiCanaryText, { maxKeys: 3 });
+  await fc.assert(
+    fc.asyncProperty(paths, authorization, headers, async (path, auth, extra) => {
+      const h = new Headers(extra);
+      if (typeof auth === 'string') h.set('authorization', auth);
+      else if (auth) h.set('authorization', `Bearer ${await stack.issuer.tokenFor({ id: 'u-fuzz', name: 'Fuzz', role: auth.role })}`);
+      const res = await stack.apiApp.request(path, { headers: h });
+      const body = await res.text();
+      check(res, body, API_CANARY);
+      if (!auth || typeof auth === 'string') expect(res.status).toBe(401);
+    }),
+    { numRuns: 150 },
+  );
+});
+
+it('console edge: random sign-in callbacks, launches, cookies and paths never cause a 5xx or an echo', async () => {
+  const { createConsoleApp } = await import('../../functions/console/app');
+  const noPages = (() => Promise.reject(new Error('no pages'))) as unknown as Parameters<typeof createConsoleApp>[1];
+  const consoleApp = createConsoleApp(stack.ctx, noPages);
+  const path = fc.oneof(
+    fc.record({ code: apiCanaryText, state: apiCanaryText, error: fc.option(apiCanaryText, { nil: undefined }) }, { requiredKeys: [] }).map((q) => `/auth/callback?${new URLSearchParams(q as Record<string, string>)}`),
+    fc.record({ iss: apiCanaryText, launch: apiCanaryText }, { requiredKeys: [] }).map((q) => `/launch?${new URLSearchParams(q)}`),
+    fc.record({ code: apiCanaryText, state: apiCanaryText }, { requiredKeys: [] }).map((q) => `/launch/callback?${new URLSearchParams(q)}`),
+    apiCanaryText.map((s) => `/queue/${encodeURIComponent(s)}`),
+    fc.constantFrom('/auth/signed-out', '/queue', '/referrals/01JD0000000000000000000000', '/audit'),
+  );
+  const cookie = fc.option(
+    fc.constantFrom('sidecar_session', 'sidecar_handshake', 'sidecar_launch').chain((name) => fc.oneof(apiCanaryText, fc.constant('A'.repeat(43))).map((v) => `${name}=${v}`)),
+    { nil: undefined },
+  );
+  await fc.assert(
+    fc.asyncProperty(path, cookie, fc.constantFrom('GET', 'POST'), async (p, c, method) => {
+      const res = await consoleApp.request(`http://sidecar.test${p}`, {
+        method,
+        headers: { ...(c ? { cookie: c } : {}), ...(method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+        ...(method === 'POST' ? { body: `_csrf=${API_CANARY}` } : {}),
+      });
+      check(res, await res.text(), API_CANARY);
+    }),
+    { numRuns: 150 },
+  );
+});
