@@ -50,10 +50,23 @@ it('logs ids and outcomes, never the canary patient data', async () => {
   const page = (await (await stack.api.request('/api/queue?limit=100&status=completed')).json()) as { rows: { referral: { id: string } }[] };
   await stack.api.request(`/api/referrals/${page.rows[0]!.referral.id}/notes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: `${CANARY} called the patient` }) });
   await stack.api.request('/api/referrals', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ patientId: `${CANARY}-nobody`, service: { display: CANARY } }) });
+  // Sign-in, roles and audit paths: reads by several roles (audited), a refusal, a forged token
+  // whose claims carry the canary, and an audit write failing (the request fails closed).
+  const referralId = page.rows[0]!.referral.id;
+  await stack.as('aubrey').request(`/api/referrals/${referralId}`);
+  await stack.as('nora').request(`/api/referrals/${referralId}`);
+  await stack.as('nora').request('/api/patients');
+  const forged = await stack.issuer.tokenFor({ id: 'u-forged', name: `${CANARY} Impostor`, role: 'coordinator' }, {}, { key: 'foreign' });
+  await stack.apiApp.request('/api/queue', { headers: { authorization: `Bearer ${forged}` } });
+  const { createApiApp } = await import('../../functions/api/app');
+  const broken = createApiApp({ ...stack.ctx, config: { ...stack.ctx.config, tables: { ...stack.ctx.config.tables, audit: 'missing-audit-table' } } });
+  await broken.request(`/api/referrals/${referralId}`, { headers: { authorization: `Bearer ${await stack.issuer.tokenFor({ id: 'u-casey', name: 'Casey Coordinator', role: 'coordinator' })}` } });
 
   const output = captured.join('');
   expect(output).toMatch(/"message":"Webhook accepted"/);
   expect(output).toMatch(/"message":"Event consumer failed"/);
+  expect(output).toMatch(/"message":"Bearer token refused"/);
+  expect(output).toMatch(/"message":"Audit write failed; response withheld"/);
   expect(output).not.toContain(CANARY);
   expect(output).not.toContain('1933-03-03');
 });
