@@ -20,9 +20,11 @@ import { type DynamoDbLocal, startDynamoDbLocal } from '../../infra/local/dynamo
 import { type EventBridgeStandIn, startEventBridgeStandIn } from '../../infra/local/eventbridge-standin';
 import { stopAll } from '../../infra/local/processes';
 import { startTestIssuer, TEST_USERS, type TestIssuer } from '../support/test-issuer';
+import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '../../infra/local/secretsmanager-standin';
+import { registerWebhookSource } from '../../shared/webhooks/register-webhook-source';
 import { ENV } from '../../shared/config/env-names';
 import { logger } from '../../shared/logger';
-import { clearWebhookSourceCache, putWebhookSource } from '../../shared/webhooks/sources';
+import { clearWebhookSourceCache } from '../../shared/webhooks/sources';
 import { runIngestBench } from './ingest-bench';
 import { PAGE_LIMIT, runQueueBench } from './queue-bench';
 import { attachReadCounter } from './read-counter';
@@ -70,11 +72,13 @@ async function main(): Promise<number> {
   let bus: EventBridgeStandIn | undefined;
   let server: BenchServer | undefined;
   let issuer: TestIssuer | undefined;
+  let secretsManager: SecretsManagerStandIn | undefined;
   const sets: BenchTableSet[] = [];
   try {
     say('Starting DynamoDB Local (in memory) and the EventBridge stand-in…');
     dynamo = await startDynamoDbLocal({});
     issuer = await startTestIssuer();
+    secretsManager = await startSecretsManagerStandIn();
     const delivered = new Set<string>();
     // Consumers are not measured: delivery only records that the event reached the bus.
     bus = await startEventBridgeStandIn({
@@ -84,7 +88,7 @@ async function main(): Promise<number> {
       },
     });
     const tableSet = async (label: string) => {
-      const set = await createBenchTableSet({ label, dynamoDbEndpoint: dynamo!.endpoint, eventBridgeEndpoint: bus!.endpoint, busName: BUS, issuer: issuer!.issuer });
+      const set = await createBenchTableSet({ label, dynamoDbEndpoint: dynamo!.endpoint, eventBridgeEndpoint: bus!.endpoint, busName: BUS, issuer: issuer!.issuer, secretsManagerEndpoint: secretsManager!.endpoint });
       sets.push(set);
       return set;
     };
@@ -134,7 +138,7 @@ async function main(): Promise<number> {
 
     const secret = `whsec_${randomBytes(32).toString('base64')}`;
     clearWebhookSourceCache();
-    await putWebhookSource(ingestSet.ctx, { id: SOURCE_ID, name: 'Bench EHR', enabled: true, secrets: [{ secret, addedAt: new Date().toISOString() }] });
+    await registerWebhookSource(ingestSet.ctx, { id: SOURCE_ID, name: 'Bench EHR', secret });
     server = await startBenchServer(ingestSet.ctx);
     // The API is mounted as under `npm start`: check it answers a signed-in coordinator.
     const probe = await fetch(`${server.url}/api/queue?limit=1`, {
@@ -191,6 +195,7 @@ async function main(): Promise<number> {
     await server?.close().catch(() => undefined);
     await bus?.stop().catch(() => undefined);
     await issuer?.close().catch(() => undefined);
+    await secretsManager?.stop().catch(() => undefined);
     for (const set of sets) set.close();
     await dynamo?.stop().catch(() => undefined);
     await stopAll();

@@ -45,6 +45,8 @@ export async function createBenchTableSet(options: {
   busName: string;
   /** The token issuer the bench API trusts (test/support/test-issuer.ts). */
   issuer: string;
+  /** The Secrets Manager stand-in (webhook-source secrets). */
+  secretsManagerEndpoint: string;
 }): Promise<BenchTableSet> {
   const prefix = `bench-${options.label}-${randomBytes(3).toString('hex')}`;
   const names: TableNames = { records: `${prefix}-records`, inbox: `${prefix}-inbox`, audit: `${prefix}-audit` };
@@ -66,6 +68,7 @@ export async function createBenchTableSet(options: {
     // The API verifies bearer tokens from the bench's own issuer, as it would Cognito's.
     [ENV.oidcIssuer]: options.issuer,
     [ENV.oidcApiAudience]: TEST_AUDIENCE,
+    [ENV.secretsManagerEndpoint]: options.secretsManagerEndpoint,
   };
   const config = loadConfig(env as NodeJS.ProcessEnv);
   const ctx = createContext({ config });
@@ -77,6 +80,7 @@ export async function createBenchTableSet(options: {
     close() {
       ctx.db.destroy();
       ctx.events.destroy();
+      ctx.secrets.destroy();
     },
   };
 }
