@@ -52,6 +52,7 @@ export const CONSOLE_POLICY: PolicyTable = {
   '/audit': { GET: AUDIT_READ },
   '/admin/sources': { GET: INTEGRATION_READ, POST: INTEGRATION_WRITE },
   '/admin/sources/:id': { GET: INTEGRATION_READ, POST: INTEGRATION_WRITE },
+  '/admin/users': { GET: AUDIT_READ },
   // The EHR simulator's control page exists only when a simulator is configured (local runs).
   '/dev': { GET: ANY, POST: ANY },
 };

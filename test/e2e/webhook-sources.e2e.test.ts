@@ -58,10 +58,11 @@ describe('an administrator manages an EHR webhook source', () => {
     await page.getByRole('button', { name: 'Add source', exact: true }).click();
     await page.getByTestId('new-secret').waitFor();
     firstSecret = await shownSecret();
-    expect(await page.locator(`[data-testid="source-row"][data-source-id="${SOURCE_ID}"]`).count()).toBe(1);
+    const row = page.locator(`[data-testid="source-row"][data-source-id="${SOURCE_ID}"]`);
+    await row.waitFor();
 
     await page.reload();
-    await page.locator(`[data-testid="source-row"][data-source-id="${SOURCE_ID}"]`).waitFor();
+    await row.waitFor();
     expect(await page.getByTestId('new-secret').count()).toBe(0);
     expect(await page.content()).not.toContain(firstSecret);
 

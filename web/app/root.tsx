@@ -47,6 +47,7 @@ const NAV = [
   { to: '/referrals/new', label: 'New referral' },
   { to: '/events', label: 'Events' },
   { to: '/admin/sources', label: 'EHR sources' },
+  { to: '/admin/users', label: 'Staff' },
   { to: '/audit', label: 'Audit log' },
 ] as const;
 
