@@ -61,7 +61,6 @@ export async function createSecretJson(ctx: AppContext, name: string, value: unk
         Name: name,
         SecretString: JSON.stringify(value),
         ...(ctx.config.secrets.kmsKeyId ? { KmsKeyId: ctx.config.secrets.kmsKeyId } : {}),
-        Tags: [{ Key: 'app', Value: 'sidecar' }],
       }),
     );
   } catch (error) {

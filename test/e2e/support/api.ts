@@ -6,14 +6,14 @@ import type { RunningStack } from './stack';
 const CONSOLE_CLIENT_ID = 'sidecar-console';
 const REQUEST_TIMEOUT_MS = 10_000;
 
-/** Polls `probe` until it returns a value (not undefined), at most `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+/** Polls `probe` every `intervalMs` until it returns a value (not undefined), at most `timeoutMs`. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000, intervalMs = 300): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 
