@@ -1,7 +1,7 @@
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { AppContext } from '../context';
-import { RECORDS_INDEX } from '../db/tables';
+import { queryKindPartition } from '../db/query-kind';
 
 export const ROLES = ['coordinator', 'nurse', 'admin', 'auditor'] as const;
 export const ZRole = z.enum(ROLES);
@@ -44,23 +44,6 @@ export async function findUser(ctx: AppContext, id: string): Promise<DirectoryEn
 
 /** Everyone in the directory, by id (small: one page per hundred staff). */
 export async function listUsers(ctx: AppContext): Promise<DirectoryEntry[]> {
-  const users: DirectoryEntry[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const res = await ctx.db.send(
-      new QueryCommand({
-        TableName: ctx.config.tables.records,
-        IndexName: RECORDS_INDEX.kind,
-        KeyConditionExpression: 'kindPk = :pk',
-        ExpressionAttributeValues: { ':pk': KIND_PK },
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of res.Items ?? []) {
-      const parsed = ZDirectoryEntry.safeParse(item);
-      if (parsed.success) users.push(parsed.data);
-    }
-    start = res.LastEvaluatedKey;
-  } while (start);
+  const users = (await queryKindPartition(ctx, KIND_PK)).map((item) => ZDirectoryEntry.safeParse(item)).flatMap((r) => (r.success ? [r.data] : []));
   return users.sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -1,8 +1,8 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../context';
+import { queryKindPartition } from '../db/query-kind';
 import { isConditionFailure } from '../db/batch';
-import { RECORDS_INDEX } from '../db/tables';
 import { ConflictError, NotFoundError } from '../errors';
 import { errorFields, logger } from '../logger';
 import { readSecretJson, webhookSourceSecretName, writeSecretJson } from '../secrets/secret-store';
@@ -52,25 +52,8 @@ export async function readWebhookSource(ctx: AppContext, id: string): Promise<We
 
 /** Every source, by id: a Query on the kind index (never a Scan). */
 export async function queryWebhookSources(ctx: AppContext): Promise<WebhookSource[]> {
-  const sources: WebhookSource[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const res = await ctx.db.send(
-      new QueryCommand({
-        TableName: ctx.config.tables.records,
-        IndexName: RECORDS_INDEX.kind,
-        KeyConditionExpression: 'kindPk = :pk',
-        ExpressionAttributeValues: { ':pk': KIND_PK },
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of res.Items ?? []) {
-      const source = fromItem(ctx, item);
-      if (source) sources.push(source);
-    }
-    start = res.LastEvaluatedKey;
-  } while (start);
-  return sources;
+  const items = await queryKindPartition(ctx, KIND_PK);
+  return items.map((item) => fromItem(ctx, item)).filter((s): s is WebhookSource => s !== undefined);
 }
 
 /**

@@ -12,6 +12,7 @@ import { listAudit } from '../../../shared/audit/list-audit';
 import type { Config } from '../../../shared/config/config';
 import { type AppContext, createContext } from '../../../shared/context';
 import { findUser } from '../../../shared/users/directory';
+import { cookieFrom } from '../support/cookies';
 import { useFreshTables } from '../support/tables';
 
 jest.setTimeout(30_000);
@@ -85,12 +86,6 @@ beforeEach(() => {
   offset = 0;
 });
 
-const cookieFrom = (res: Response, name: string) =>
-  res.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0]!)
-    .find((c) => c.startsWith(`${name}=`))
-    ?.slice(name.length + 1);
 
 /** Drives the IdP like a browser from its authorize URL to the redirect back to the console. */
 async function throughProvider(authorize: string, username: string): Promise<URL> {

@@ -10,6 +10,7 @@ import { type EhrSimulator, startEhrSimulator } from '../../../infra/local/ehr-s
 import { createSession } from '../../../shared/auth/sessions';
 import { type AppContext, createContext } from '../../../shared/context';
 import { TEST_USERS } from '../../support/test-issuer';
+import { cookieFrom } from '../support/cookies';
 import { useFreshTables } from '../support/tables';
 
 const PUBLIC = 'http://sidecar.test';
@@ -37,12 +38,6 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 
-const cookieFrom = (res: Response, name: string) =>
-  res.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0]!)
-    .find((c) => c.startsWith(`${name}=`))
-    ?.slice(name.length + 1);
 
 /** The EHR user clicks "Launch Sidecar" on a patient's chart: the simulator mints a launch and sends the browser to Sidecar. */
 async function ehrLaunchUrl(): Promise<string> {
