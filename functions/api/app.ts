@@ -20,8 +20,15 @@ export function createApiApp(ctx: AppContext) {
   const app = newRouter().basePath('/api');
   app.onError(onError);
   app.notFound(notFound);
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'An access token from Sidecar’s identity provider (Cognito on AWS); the role comes from its groups claim.',
+  });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
+    security: [{ bearer: [] }],
     info: { title: 'Sidecar API', version: '0.1.0', description: 'Care-coordination referrals, patients and inbound EHR events.' },
   });
   app.use('*', withRequestMeta());

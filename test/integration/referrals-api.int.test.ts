@@ -142,8 +142,13 @@ describe('transitions and concurrency', () => {
 
 describe('GET /api/openapi.json', () => {
   it('documents every API route', async () => {
-    const doc = await json<{ openapi: string; paths: Record<string, unknown> }>(await get('/api/openapi.json'));
+    // Public (no token needed), and it says how to authenticate.
+    const doc = await json<{ openapi: string; paths: Record<string, unknown>; security: unknown; components: { securitySchemes: Record<string, { scheme: string }> } }>(
+      await stack.apiApp.request('/api/openapi.json'),
+    );
     expect(doc.openapi).toBe('3.1.0');
+    expect(doc.security).toEqual([{ bearer: [] }]);
+    expect(doc.components.securitySchemes.bearer?.scheme).toBe('bearer');
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/api/queue', '/api/queue/counts', '/api/referrals', '/api/referrals/{id}', '/api/referrals/{id}/claim', '/api/referrals/{id}/transitions', '/api/referrals/{id}/notes', '/api/patients/{id}', '/api/events', '/api/events/{id}/replay']),
     );
