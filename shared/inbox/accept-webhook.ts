@@ -3,7 +3,7 @@ import { BadRequestError, NotFoundError, PayloadTooLargeError, UnauthorizedError
 import { publishInboxEntries } from '../events/publish';
 import { type InboundPayload, parseInbound } from '../fhir/parse-inbound';
 import { logger } from '../logger';
-import { activeSecrets, getWebhookSecrets, getWebhookSource } from '../webhooks/sources';
+import { activeSecrets, getWebhookSecrets, getWebhookSourceForVerification } from '../webhooks/sources';
 import { type SignatureHeaders, verifyWebhookSignature } from '../webhooks/verify-signature';
 import { inboxIdFor, insertInboxEvent, recordPublished } from './repository';
 import type { InboxEvent } from './schema';
@@ -28,7 +28,7 @@ export async function acceptWebhook(
   ctx: AppContext,
   options: { sourceId: string; headers: SignatureHeaders; body: Uint8Array },
 ): Promise<AcceptOutcome> {
-  const source = await getWebhookSource(ctx, options.sourceId);
+  const source = await getWebhookSourceForVerification(ctx, options.sourceId);
   if (!source) throw new NotFoundError('Unknown webhook source');
   if (options.body.byteLength > MAX_WEBHOOK_BYTES) throw new PayloadTooLargeError('Webhook bodies are limited to 1 MB');
   if (!source.enabled) throw new UnauthorizedError('Webhook source is disabled');

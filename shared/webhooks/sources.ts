@@ -5,9 +5,10 @@ import type { WebhookSecret, WebhookSource } from './source-schema';
 export { type WebhookSource, type WebhookSourceView, ZSourceId, ZWebhookSourceView } from './source-schema';
 
 /**
- * Cached lookups of webhook sources for the hot paths: webhook verification, and the FHIR base
- * and chart URLs that consumers and the API read. Cached 30 s per container (a change made in
- * another container is seen within 30 s; the lifecycle use-cases clear this process's entry).
+ * Lookups of webhook sources for the hot paths. Verification reads the source's item on every
+ * webhook (one strongly consistent GetItem), so a disable or rotation made anywhere applies to the
+ * next delivery; its secrets are cached per source version (every change bumps it). The FHIR base
+ * and chart URLs that consumers and the API read are cached 30 s per container.
  */
 
 const CACHE_MS = 30_000;
@@ -28,6 +29,14 @@ export async function getWebhookSource(ctx: AppContext, id: string): Promise<Web
 }
 
 /**
+ * The source as it is now, for verifying a webhook: never cached, so a source disabled or rotated
+ * in another container (or in the console's bundle of this code) is refused or re-keyed at once.
+ */
+export async function getWebhookSourceForVerification(ctx: AppContext, id: string): Promise<WebhookSource | undefined> {
+  return readWebhookSource(ctx, id);
+}
+
+/**
  * The source's signing secrets (expired ones included; see activeSecrets), empty when none is
  * stored. Cached per source version, so a change this container has seen reloads them.
  * Secret material: never log it. Throws UnavailableError when Secrets Manager fails, which a
@@ -36,6 +45,8 @@ export async function getWebhookSource(ctx: AppContext, id: string): Promise<Web
 export async function getWebhookSecrets(ctx: AppContext, source: WebhookSource): Promise<WebhookSecret[]> {
   const now = ctx.clock.now().getTime();
   const hit = secretSets.get(source.id);
+  // Versions change with every rotation made through Sidecar; the time limit also picks up a
+  // secret changed in Secrets Manager directly.
   if (hit && hit.version === source.version && now - hit.at < CACHE_MS) return hit.secrets;
   const secrets = await readWebhookSecrets(ctx, source);
   secretSets.set(source.id, { at: now, version: source.version, secrets });

@@ -62,14 +62,15 @@ describe('API route policy (deny by default)', () => {
   });
 });
 
-/** Remix flat-route file names → URL paths (`referrals.$id.tsx` → `/referrals/:id`). */
+/** Remix flat-route file names → URL paths (`referrals.$id.tsx` → `/referrals/:id`, `admin.sources_.$id.tsx` → `/admin/sources/:id`). */
 function consoleRoutes(): { method: string; path: string; file: string }[] {
   const dir = path.resolve(__dirname, '../../../web/app/routes');
   return readdirSync(dir)
     .filter((f) => /\.tsx?$/.test(f))
     .flatMap((file) => {
       const name = file.replace(/\.tsx?$/, '');
-      const p = name === '_index' ? '/' : `/${name.split('.').map((s) => (s.startsWith('$') ? `:${s.slice(1)}` : s)).join('/')}`;
+      // A trailing `_` opts out of layout nesting (`admin.sources_.$id`): not part of the URL.
+      const p = name === '_index' ? '/' : `/${name.split('.').map((s) => (s.startsWith('$') ? `:${s.slice(1)}` : s.replace(/_$/, ''))).join('/')}`;
       const source = readFileSync(path.join(dir, file), 'utf8');
       const methods = [/export (async )?function loader/.test(source) ? 'GET' : undefined, /export (async )?function action/.test(source) ? 'POST' : undefined];
       return methods.filter((m): m is string => Boolean(m)).map((method) => ({ method, path: p, file }));

@@ -1,6 +1,7 @@
 import { type ActionFunctionArgs, json, type LoaderFunctionArgs, type MetaFunction, redirect } from '@remix-run/node';
 import { Link, useActionData, useLoaderData } from '@remix-run/react';
 import type { ReactNode } from 'react';
+import { CONSOLE_POLICY, isAllowed } from '../../../shared/auth/policy';
 import { getEhrContext } from '../../../shared/referrals/get-ehr-context';
 import { getReferral } from '../../../shared/referrals/get-referral';
 import { getReferralRecord } from '../../../shared/referrals/repository';
@@ -30,6 +31,8 @@ export async function loader({ params, request, context }: LoaderFunctionArgs) {
     clinical: toClinicalContext(ehr),
     staff: await staffOptions(ctx),
     me: actor.id,
+    // Read-only roles (auditors) see the referral without forms they could not submit.
+    canAct: isAllowed(CONSOLE_POLICY, 'POST', `/referrals/${id}`, actor.role),
     done: doneMessage(new URL(request.url).searchParams.get('done')),
   });
 }
@@ -483,7 +486,7 @@ export default function ReferralPage() {
           <ClinicalContext data={data} />
         </div>
         <div>
-          <Actions data={data} failure={failure} />
+          {data.canAct ? <Actions data={data} failure={failure} /> : null}
         </div>
       </div>
       <Timeline data={data} />
