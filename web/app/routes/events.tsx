@@ -1,5 +1,6 @@
 import { type ActionFunctionArgs, json, type LoaderFunctionArgs, type MetaFunction, redirect } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
+import { CONSOLE_POLICY, isAllowed } from '../../../shared/auth/policy';
 import { listInboundEvents } from '../../../shared/inbox/list-inbound-events';
 import { replayInboundEvent } from '../../../shared/inbox/replay-inbound-event';
 import { Alert, DateTime, Notice, SubmitButton } from '~/components/ui';
@@ -13,7 +14,7 @@ import { utcDay } from '~/lib/time';
 export const meta: MetaFunction = () => [{ title: 'Inbound events · Sidecar' }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { ctx, audit } = session(context);
+  const { ctx, actor, audit } = session(context);
   const url = new URL(request.url);
   const search = await loadOrThrow(async () => parseEventsSearch(url.searchParams));
   const today = utcDay(ctx.clock.now());
@@ -31,6 +32,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     events: page.events.map(toEventRow),
     nextCursor: page.nextCursor,
     replayed: url.searchParams.get('done') === 'replay',
+    canReplay: isAllowed(CONSOLE_POLICY, 'POST', '/events', actor.role),
   });
 }
 
@@ -62,7 +64,7 @@ const STATE_LABEL: Record<string, string> = {
 };
 
 export default function EventsPage() {
-  const { search, today, events, nextCursor, replayed } = useLoaderData<typeof loader>();
+  const { search, today, events, nextCursor, replayed, canReplay } = useLoaderData<typeof loader>();
   const failure = useActionData<typeof action>();
   const failed = failure && !failure.ok ? failure : undefined;
   const base = { view: search.view, ...(search.view === 'recent' ? { day: search.day } : {}) };
@@ -175,7 +177,7 @@ export default function EventsPage() {
                     )}
                   </td>
                   <td>
-                    {e.replayable ? (
+                    {e.replayable && canReplay ? (
                       <PostForm>
                         <input type="hidden" name="id" value={e.id} />
                         <input type="hidden" name="view" value={search.view} />

@@ -1,5 +1,6 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
+import { CONSOLE_POLICY, isAllowed } from '../../../shared/auth/policy';
 import { getPatient } from '../../../shared/patients/get-patient';
 import { queueName } from '../../../shared/referrals/queues';
 import { isOverdue } from '../../../shared/referrals/schema';
@@ -12,12 +13,14 @@ import { recordId, session } from '~/lib/session.server';
 export const meta: MetaFunction = () => [{ title: 'Patient · Sidecar' }];
 
 export async function loader({ params, context }: LoaderFunctionArgs) {
-  const { ctx, audit } = session(context);
+  const { ctx, actor, audit } = session(context);
   const id = recordId(params.id, 'Patient');
   const { patient, referrals, links } = await loadOrThrow(() => getPatient(ctx, { id }));
   audit.add('read', { resourceType: 'Patient', resourceId: id, patientId: id });
   const now = ctx.clock.now();
   return json({
+    canRefer: isAllowed(CONSOLE_POLICY, 'GET', '/referrals/new', actor.role),
+    canOpenReferrals: isAllowed(CONSOLE_POLICY, 'GET', '/referrals/x', actor.role),
     patient: {
       id: patient.id,
       name: patient.name?.text,
@@ -45,7 +48,7 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
 }
 
 export default function PatientPage() {
-  const { patient, links, referrals } = useLoaderData<typeof loader>();
+  const { patient, links, referrals, canRefer, canOpenReferrals } = useLoaderData<typeof loader>();
   return (
     <>
       <p className="breadcrumbs">
@@ -111,7 +114,7 @@ export default function PatientPage() {
           ) : (
             <span className="muted">No EHR chart link for this patient</span>
           )}
-          <Link to={`/referrals/new?patientId=${encodeURIComponent(patient.id)}`}>New referral for this patient</Link>
+          {canRefer ? <Link to={`/referrals/new?patientId=${encodeURIComponent(patient.id)}`}>New referral for this patient</Link> : null}
         </p>
       </section>
 
@@ -138,7 +141,7 @@ export default function PatientPage() {
               referrals.map((r) => (
                 <tr key={r.id} className={r.overdue ? 'overdue' : undefined}>
                   <th scope="row">
-                    <Link to={`/referrals/${r.id}`}>{r.service}</Link>
+                    {canOpenReferrals ? <Link to={`/referrals/${r.id}`}>{r.service}</Link> : r.service}
                   </th>
                   <td>
                     <span className={`tag priority-${r.priority}`}>{priorityLabel(r.priority)}</span>
