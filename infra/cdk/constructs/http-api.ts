@@ -78,7 +78,7 @@ export class SidecarHttpApi extends Construct {
     acknowledge(this.httpApi, [
       [
         'AwsSolutions-APIG4',
-        'Authorization happens in the application, once: the API and console run every request through one auth middleware (401 until sign-in is configured), and webhooks verify a Standard Webhooks signature over the raw body. An API Gateway authorizer cannot check either.',
+        'Authorization happens in the application, once per surface: the API verifies Cognito access tokens (aws-jwt-verify) and a per-route role policy, the console a server-side session, the route policy and a CSRF token, and webhooks a Standard Webhooks signature over the raw body. An API Gateway authorizer could check only the first, and not the route policy or the session.',
       ],
     ]);
 
