@@ -9,6 +9,7 @@ import { eventsRoutes } from './routes/events';
 import { patientsRoutes } from './routes/patients';
 import { queueRoutes } from './routes/queue';
 import { referralsRoutes } from './routes/referrals';
+import { tasksRoutes } from './routes/tasks';
 
 /**
  * The JSON API, mounted at /api: one sub-app per resource, zod validation on every input, one
@@ -37,6 +38,7 @@ export function createApiApp(ctx: AppContext) {
   app.get('/users', async (c) => c.json({ users: (await listUsers(ctx)).map(({ id, name, role }) => ({ id, name, role })) }));
   app.route('/queue', queueRoutes(ctx));
   app.route('/referrals', referralsRoutes(ctx));
+  app.route('/tasks', tasksRoutes(ctx));
   app.route('/patients', patientsRoutes(ctx));
   app.route('/events', eventsRoutes(ctx));
   return app;

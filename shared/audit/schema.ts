@@ -26,7 +26,7 @@ export const ZAuditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof ZAuditAction>;
 
 /** `Route` is a refused request's `METHOD /path/:id` (ids replaced); every other type holds a record id. */
-export const AUDIT_RESOURCE_TYPES = ['Referral', 'Patient', 'Queue', 'InboundEvent', 'WebhookSource', 'Session', 'AuditLog', 'User', 'Route'] as const;
+export const AUDIT_RESOURCE_TYPES = ['Referral', 'Patient', 'Queue', 'InboundEvent', 'WebhookSource', 'Session', 'AuditLog', 'User', 'Route', 'Task', 'CarePlan'] as const;
 export const ZAuditResourceType = z.enum(AUDIT_RESOURCE_TYPES);
 export type AuditResourceType = z.infer<typeof ZAuditResourceType>;
 

@@ -19,6 +19,9 @@ const PATIENTS_READ: readonly Role[] = ['coordinator', 'nurse', 'auditor'];
 const INTEGRATION_READ: readonly Role[] = ['admin', 'auditor'];
 const INTEGRATION_WRITE: readonly Role[] = ['admin'];
 const AUDIT_READ: readonly Role[] = ['admin', 'auditor'];
+/** Tasks: coordinators and nurses work them (each their own team's, checked per task); auditors read. */
+const TASKS_READ: readonly Role[] = ['coordinator', 'nurse', 'auditor'];
+const TASKS_WRITE: readonly Role[] = ['coordinator', 'nurse'];
 
 export const ROLE_SETS = { ANY, REFERRALS_READ, REFERRALS_WRITE, PATIENTS_READ, INTEGRATION_READ, INTEGRATION_WRITE, AUDIT_READ } as const;
 
@@ -36,6 +39,15 @@ export const API_POLICY: PolicyTable = {
   '/api/referrals/:id/notes': { POST: REFERRALS_WRITE },
   '/api/patients': { GET: PATIENTS_READ },
   '/api/patients/:id': { GET: PATIENTS_READ },
+  '/api/tasks': { GET: TASKS_READ, POST: TASKS_WRITE },
+  '/api/tasks/counts': { GET: TASKS_READ },
+  '/api/tasks/bulk-reassign': { POST: TASKS_WRITE },
+  '/api/tasks/:id': { GET: TASKS_READ },
+  '/api/tasks/:id/claim': { POST: TASKS_WRITE },
+  '/api/tasks/:id/assign': { POST: TASKS_WRITE },
+  '/api/tasks/:id/transitions': { POST: TASKS_WRITE },
+  '/api/tasks/:id/attempts': { POST: TASKS_WRITE },
+  '/api/tasks/:id/notes': { POST: TASKS_WRITE },
   '/api/events': { GET: INTEGRATION_READ },
   '/api/events/:id/replay': { POST: INTEGRATION_WRITE },
 };
