@@ -1,3 +1,4 @@
+import { taskDueAt } from '../../shared/tasks/due';
 import fc from 'fast-check';
 import { listAudit } from '../../shared/audit/list-audit';
 import { ConflictError } from '../../shared/errors';
@@ -49,7 +50,8 @@ describe('POST /api/tasks', () => {
     const t = await newTask({ type: 'post-discharge-call', priority: 'urgent', note: 'Discharged yesterday' }, 'nora');
     expect(t).toMatchObject({ status: 'ready', team: 'nurses', title: 'Post-discharge call', priority: 'urgent', version: 1, attempts: [], createdBy: { kind: 'user', id: 'u-nora' } });
     expect(t.owner).toBeUndefined();
-    expect(Date.parse(t.dueAt) - Date.parse(t.createdAt)).toBe(72 * 3_600_000);
+    expect(t.dueAt).toBe(taskDueAt('urgent', new Date(t.createdAt)));
+    expect(Date.parse(t.dueAt) - Date.parse(t.createdAt)).toBeGreaterThanOrEqual(27 * 3_600_000);
     const v = await view(t.id, 'nora');
     expect(v.timeline).toEqual([expect.objectContaining({ kind: 'created', to: 'ready', note: 'Discharged yesterday', actor: { id: 'u-nora', name: 'Nora Nurse' } })]);
     expect(v.patient?.id).toBe(patientId);

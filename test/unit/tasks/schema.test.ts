@@ -94,10 +94,12 @@ describe('task defaults', () => {
     expect(teamOfRole('auditor')).toBeUndefined();
   });
 
-  it('is due by priority from creation', () => {
+  it('is due by priority in business time on the default calendar (New York, Mon–Fri 08–17)', () => {
+    // Monday 05:00 in New York: the clock starts at 08:00 (13:00Z).
     const from = new Date('2026-11-23T10:00:00Z');
-    expect(taskDueAt('stat', from)).toBe('2026-11-23T14:00:00.000Z');
-    expect(taskDueAt('urgent', from)).toBe('2026-11-26T10:00:00.000Z');
+    expect(taskDueAt('stat', from)).toBe('2026-11-23T17:00:00.000Z'); // 4 business hours → 12:00 EST
+    expect(taskDueAt('urgent', from)).toBe('2026-11-25T22:00:00.000Z'); // 27 h = Mon–Wed → Wed 17:00 EST (Thu is Thanksgiving)
+    expect(taskDueAt('routine', from)).toBe('2026-12-07T22:00:00.000Z'); // 90 h = 10 business days, skipping Thanksgiving
   });
 
   it('counts running work past due as overdue, not held or closed work', () => {
