@@ -5,6 +5,7 @@ import { listUsers } from '../../shared/users/directory';
 import { authorize, bearerAuth, withRequestMeta } from '../http/auth';
 import { notFound, onError } from '../http/errors';
 import { newRouter } from '../http/router';
+import { carePlansRoutes } from './routes/care-plans';
 import { eventsRoutes } from './routes/events';
 import { patientsRoutes } from './routes/patients';
 import { queueRoutes } from './routes/queue';
@@ -39,6 +40,7 @@ export function createApiApp(ctx: AppContext) {
   app.route('/queue', queueRoutes(ctx));
   app.route('/referrals', referralsRoutes(ctx));
   app.route('/tasks', tasksRoutes(ctx));
+  app.route('/care-plans', carePlansRoutes(ctx));
   app.route('/patients', patientsRoutes(ctx));
   app.route('/events', eventsRoutes(ctx));
   return app;

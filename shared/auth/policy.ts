@@ -25,6 +25,9 @@ const TASKS_WRITE: readonly Role[] = ['coordinator', 'nurse'];
 
 export const ROLE_SETS = { ANY, REFERRALS_READ, REFERRALS_WRITE, PATIENTS_READ, INTEGRATION_READ, INTEGRATION_WRITE, AUDIT_READ } as const;
 
+const CAREPLANS_READ: readonly Role[] = ['nurse', 'coordinator', 'auditor'];
+const CAREPLANS_WRITE: readonly Role[] = ['nurse'];
+
 /** The JSON API (`/api/*`, bearer tokens). The OpenAPI document is public and not listed. */
 export const API_POLICY: PolicyTable = {
   '/api/me': { GET: ANY },
@@ -48,6 +51,11 @@ export const API_POLICY: PolicyTable = {
   '/api/tasks/:id/transitions': { POST: TASKS_WRITE },
   '/api/tasks/:id/attempts': { POST: TASKS_WRITE },
   '/api/tasks/:id/notes': { POST: TASKS_WRITE },
+  '/api/care-plans': { GET: CAREPLANS_READ, POST: CAREPLANS_WRITE },
+  '/api/care-plans/:id': { GET: CAREPLANS_READ },
+  '/api/care-plans/:id/fhir': { GET: CAREPLANS_READ },
+  '/api/care-plans/:id/revisions': { POST: CAREPLANS_WRITE },
+  '/api/care-plans/:id/transitions': { POST: CAREPLANS_WRITE },
   '/api/events': { GET: INTEGRATION_READ },
   '/api/events/:id/replay': { POST: INTEGRATION_WRITE },
 };
@@ -60,6 +68,8 @@ export const CONSOLE_POLICY: PolicyTable = {
   '/referrals/new': { GET: REFERRALS_WRITE, POST: REFERRALS_WRITE },
   '/referrals/:id': { GET: REFERRALS_READ, POST: REFERRALS_WRITE },
   '/patients/:id': { GET: PATIENTS_READ },
+  '/work': { GET: TASKS_READ, POST: TASKS_WRITE },
+  '/tasks/:id': { GET: TASKS_READ, POST: TASKS_WRITE },
   '/events': { GET: INTEGRATION_READ, POST: INTEGRATION_WRITE },
   '/audit': { GET: AUDIT_READ },
   '/admin/sources': { GET: INTEGRATION_READ, POST: INTEGRATION_WRITE },
