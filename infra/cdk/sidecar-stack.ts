@@ -58,16 +58,17 @@ export interface SidecarFunctions {
   readonly consumers: ReadonlyMap<ConsumerId, SidecarFunction>;
   readonly deadLetterRecorder: SidecarFunction;
   readonly republishSweep: SidecarFunction;
+  readonly slaBreachSweep: SidecarFunction;
 }
 
 /** The dead-letter recorder's timeout; its queues' visibility timeout is six times this. */
 const DEAD_LETTER_RECORDER_TIMEOUT = Duration.seconds(30);
 
 /**
- * Reserved concurrency per function: 111 in all (3 × 20 + 4 consumers × 10 + 10 + 1), so the
- * account's Lambda concurrency limit must be at least 211, since Lambda keeps 100 unreserved.
- * The dead-letter recorder's 10 covers its 4 queues × 2 pollers; the republish sweep is
- * single-flight by design.
+ * Reserved concurrency per function: 112 in all (3 × 20 + 4 consumers × 10 + 10 + 2 × 1), so the
+ * account's Lambda concurrency limit must be at least 212, since Lambda keeps 100 unreserved.
+ * The dead-letter recorder's 10 covers its 4 queues × 2 pollers; the republish and SLA breach
+ * sweeps are single-flight by design.
  */
 const CONCURRENCY = { api: 20, console: 20, webhooks: 20, consumer: 10, deadLetter: 10, sweep: 1 } as const;
 
@@ -219,6 +220,29 @@ export class SidecarStack extends Stack {
       'Sidecar: every minute, re-publish inbox rows still pending',
     );
 
+    const slaBreach = lambda('SlaBreachSweep', {
+      entry: 'functions/sweeps/sla-breach.ts',
+      serviceName: 'sidecar-sla-breach',
+      description: 'Sidecar: marks tasks and referrals past due and escalates each breach once',
+      invocation: 'async',
+      memorySize: 256,
+      timeout: Duration.seconds(50),
+      reservedConcurrency: CONCURRENCY.sweep,
+      deadLetterQueue: routing.lastResortQueue,
+      asyncRetryAttempts: 0, // the next tick is a minute away
+      asyncMaxEventAge: Duration.minutes(1),
+    });
+    bindTable(slaBreach, data.records, 'readWrite');
+    bindTable(slaBreach, data.inbox, 'none');
+    bindTable(slaBreach, data.audit, 'none');
+    bindEventBus(slaBreach, routing.bus, 'none');
+    routing.addSchedule(
+      'SlaBreachSchedule',
+      slaBreach,
+      events.Schedule.rate(Duration.minutes(1)),
+      'Sidecar: every minute, mark past-due tasks and referrals breached and escalate them',
+    );
+
     const http = new SidecarHttpApi(this, 'Http', {
       api,
       webhooks,
@@ -251,6 +275,7 @@ export class SidecarStack extends Stack {
       consumers,
       deadLetterRecorder: deadLetters,
       republishSweep: republish,
+      slaBreachSweep: slaBreach,
     };
     this.http = http;
     this.firewall = firewall;

@@ -3,7 +3,7 @@
  * DynamoDB Local (data under SIDECAR_DATA_DIR, default .data/) · the EventBridge and Secrets
  * Manager stand-ins · an embedded OpenID Connect provider with one seeded user per role (Cognito's
  * part) · console, /api and /webhooks on one port · the EHR simulator posting signed events and
- * playing the SMART authorization server · the republish sweep on a timer. Ctrl-C stops everything.
+ * playing the SMART authorization server · the republish and SLA breach sweeps on a timer. Ctrl-C stops everything.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { createContext } from '../../shared/context';
 import { consumeEvent, recordDeadLetter } from '../../shared/inbox/consume-event';
 import { republishPending } from '../../shared/inbox/republish-pending';
 import { errorFields, logger } from '../../shared/logger';
+import { sweepBreaches } from '../../shared/sla/breach-sweep';
 import { recordSignIn, type Role } from '../../shared/users/directory';
 import { registerWebhookSource } from '../../shared/webhooks/register-webhook-source';
 import { LOCAL_CREDENTIALS, ensureTables, startDynamoDbLocal } from './dynamodb';
@@ -135,6 +136,9 @@ async function main(): Promise<void> {
   const sweep = setInterval(() => {
     republishPending(ctx).catch((e: unknown) => logger.error('Republish sweep failed', errorFields(e)));
   }, SWEEP_MS);
+  const slaSweep = setInterval(() => {
+    sweepBreaches(ctx).catch((e: unknown) => logger.error('SLA breach sweep failed', errorFields(e)));
+  }, SWEEP_MS);
 
   const base = publicUrl;
   const accounts = LOCAL_ACCOUNTS.map((a) => `      ${a.username.padEnd(8)} ${a.groups.join(', ').padEnd(12)} ${a.name}`);
@@ -171,6 +175,7 @@ async function main(): Promise<void> {
     stopping = true;
     process.stdout.write(`\n${signal}: stopping Sidecar…\n`);
     clearInterval(sweep);
+    clearInterval(slaSweep);
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await sim.close().catch(() => undefined);
     await identity.close().catch(() => undefined);

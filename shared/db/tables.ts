@@ -39,6 +39,11 @@ export const RECORDS_INDEX = {
   patient: 'patient',
   /** Records of a kind, sharded: `K#<kind>#<shard>` → `<createdAt>#<id>`. */
   kind: 'kind',
+  /**
+   * SLA clocks (sparse): `DUE#<shard>` → `<dueAt>#<kind>#<id>`, only on open, not-on-hold tasks and
+   * referrals whose due time has not breached yet. The breach sweep Queries `dueSk < now`.
+   */
+  due: 'due',
 } as const;
 
 export const INBOX_INDEX = {
@@ -66,6 +71,7 @@ export const TABLES: readonly TableDefinition[] = [
       { name: RECORDS_INDEX.business, partitionKey: S('businessPk'), sortKey: S('queueSk') },
       { name: RECORDS_INDEX.patient, partitionKey: S('patientPk'), sortKey: S('patientSk') },
       { name: RECORDS_INDEX.kind, partitionKey: S('kindPk'), sortKey: S('kindSk') },
+      { name: RECORDS_INDEX.due, partitionKey: S('duePk'), sortKey: S('dueSk') },
     ],
     // Console sessions and sign-in/launch handshakes expire; domain records never set it.
     ttlAttribute: 'expiresAt',

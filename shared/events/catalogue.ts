@@ -71,6 +71,11 @@ export const CONSUMERS = [
     detailTypes: ['DocumentReference.changed', 'DiagnosticReport.changed'],
   },
   {
+    id: 'follow-up-work',
+    description: 'Inpatient or emergency Encounter finished, or Appointment no-show → follow-up tasks; withdrawn by the EHR → those tasks cancelled',
+    detailTypes: ['Encounter.changed', 'Appointment.changed'],
+  },
+  {
     id: 'patient-projection',
     description: 'Patient created or updated → the minimum-necessary patient projection',
     detailTypes: ['Patient.changed'],

@@ -1,9 +1,10 @@
-import type { Appointment, Bundle, DiagnosticReport, DocumentReference, Patient, Resource, ServiceRequest } from '@medplum/fhirtypes';
+import type { Appointment, Bundle, DiagnosticReport, DocumentReference, Encounter, Patient, Resource, ServiceRequest } from '@medplum/fhirtypes';
 import type { AppContext } from '../context';
 import { UnavailableError } from '../errors';
 import { type ConsumerId, type EhrResourceChanged, ZEhrResourceChanged } from '../events/catalogue';
 import { ehrClient } from '../fhir/ehr-client';
 import { ehrVersionOf } from '../fhir/versions';
+import { applyEhrFollowUp } from '../follow-up/apply-ehr-follow-up';
 import { errorFields, logger } from '../logger';
 import { applyEhrPatient } from '../patients/apply-ehr-patient';
 import { applyEhrAppointment } from '../referrals/apply-ehr-appointment';
@@ -25,6 +26,10 @@ const HANDLERS: Record<ConsumerId, (ctx: AppContext, input: Input) => Promise<Ap
   'referral-intake': (ctx, i) => applyEhrServiceRequest(ctx, { ...i, resource: i.resource as ServiceRequest }),
   'referral-appointment': (ctx, i) => applyEhrAppointment(ctx, { ...i, resource: i.resource as Appointment }),
   'referral-outcome': (ctx, i) => applyEhrOutcome(ctx, { ...i, resource: i.resource as DocumentReference | DiagnosticReport }),
+  'follow-up-work': async (ctx, i) => {
+    const result = await applyEhrFollowUp(ctx, { sourceId: i.sourceId, resource: i.resource as Encounter | Appointment, version: i.version, deleted: i.deleted });
+    return result.outcome === 'done' ? { outcome: 'done', referralId: result.patientId ?? '', note: result.note } : result;
+  },
   'patient-projection': async (ctx, i) => {
     const { patientId } = await applyEhrPatient(ctx, { sourceId: i.sourceId, resource: i.resource as Patient, version: i.version });
     return { outcome: 'done', referralId: patientId };

@@ -3,8 +3,10 @@ import type { AppContext } from '../context';
 import { batchGetAll, isConditionFailure } from '../db/batch';
 import { ConflictError, NotFoundError } from '../errors';
 import { externalKey, shardOf } from '../ids';
+import { dueIndexKeys, withBreachForDue } from '../sla/due-index';
 import { QUEUE_IDS } from './queues';
 import {
+  OPEN_STATUSES,
   PRIORITY_RANK,
   REFERRAL_STATUSES,
   BUSINESS_STATUSES,
@@ -48,7 +50,13 @@ interface ReferralItem extends Referral {
   patientSk: string;
   kindPk: string;
   kindSk: string;
+  /** Due index (sparse): only while the clock runs and this due time has not breached. */
+  duePk?: string;
+  dueSk?: string;
 }
+
+/** An open referral's SLA clock runs except while it is on hold. */
+const clockRuns = (r: Pick<Referral, 'status'>) => OPEN_STATUSES.includes(r.status) && r.status !== 'on-hold';
 
 function toItem(r: Referral): ReferralItem {
   return {
@@ -64,6 +72,7 @@ function toItem(r: Referral): ReferralItem {
     patientSk: `REF#${r.createdAt}#${r.id}`,
     kindPk: `K#referral#${shardOf(r.id, KIND_SHARDS)}`,
     kindSk: `${r.createdAt}#${r.id}`,
+    ...dueIndexKeys('referral', r, clockRuns(r)),
   };
 }
 
@@ -203,7 +212,8 @@ export async function insertReferral(ctx: AppContext, referral: Referral, entrie
 
 /**
  * Saves a changed referral if nobody changed it since `before` was read (optimistic concurrency
- * on `version`), together with its timeline entries and counter moves. A stale write is a
+ * on `version`), together with its timeline entries and counter moves. The item's due-index keys
+ * follow its status and due time (a new due time clears `breachedAt`). A stale write is a
  * ConflictError (409), never a silent overwrite.
  */
 export async function saveReferral(ctx: AppContext, before: Referral, after: Referral, entries: TimelineEntry[]): Promise<void> {
@@ -212,7 +222,7 @@ export async function saveReferral(ctx: AppContext, before: Referral, after: Ref
     {
       Put: {
         TableName: ctx.config.tables.records,
-        Item: toItem(after),
+        Item: toItem(withBreachForDue(before, after)),
         ConditionExpression: '#version = :expected',
         ExpressionAttributeNames: { '#version': 'version' },
         ExpressionAttributeValues: { ':expected': before.version },

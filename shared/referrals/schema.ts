@@ -58,6 +58,8 @@ export const ZReferral = z.object({
   queue: z.string(),
   assignee: ZActorRef.optional(),
   dueAt: z.string(),
+  /** When the breach sweep found this due time passed (cleared when the due time changes). */
+  breachedAt: z.string().optional(),
   receivingOrganization: z.string().max(500).optional(),
   appointment: z
     .object({ start: z.string().optional(), link: ZEhrLink.optional(), status: z.string().optional() })

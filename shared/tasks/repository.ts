@@ -5,7 +5,18 @@ import { batchGetAll, isConditionFailure } from '../db/batch';
 import { ConflictError, NotFoundError } from '../errors';
 import { externalKey, shardOf } from '../ids';
 import { PRIORITY_RANK } from '../referrals/schema';
-import { type Task, type TaskSource, type TaskStatus, type TaskTimelineEntry, type Team, TASK_STATUSES, ZTask, ZTaskTimelineEntry } from './schema';
+import { dueIndexKeys, withBreachForDue } from '../sla/due-index';
+import {
+  type Task,
+  type TaskSource,
+  type TaskStatus,
+  type TaskTimelineEntry,
+  type Team,
+  CLOCK_RUNNING_STATUSES,
+  TASK_STATUSES,
+  ZTask,
+  ZTaskTimelineEntry,
+} from './schema';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -50,6 +61,9 @@ interface TaskItem extends Task {
   patientSk: string;
   kindPk: string;
   kindSk: string;
+  /** Due index (sparse): only while the clock runs and this due time has not breached. */
+  duePk?: string;
+  dueSk?: string;
 }
 
 function toItem(t: Task): TaskItem {
@@ -65,6 +79,7 @@ function toItem(t: Task): TaskItem {
     patientSk: `${TASK_PATIENT_SK_PREFIX}${t.createdAt}#${t.id}`,
     kindPk: `K#task#${shardOf(t.id, TASK_KIND_SHARDS)}`,
     kindSk: `${t.createdAt}#${t.id}`,
+    ...dueIndexKeys('task', t, CLOCK_RUNNING_STATUSES.includes(t.status)),
   };
 }
 
@@ -254,7 +269,8 @@ export async function insertTask(ctx: AppContext, task: Task, entries: TaskTimel
 
 /**
  * Saves a changed task if nobody changed it since `before` was read (optimistic concurrency on
- * `version`), with its timeline entries and counter moves, in one transaction. With
+ * `version`), with its timeline entries and counter moves, in one transaction. The item's
+ * due-index keys follow its status and due time (a new due time clears `breachedAt`). With
  * `requireUnowned`, the write also requires that the stored task has no owner (claims). A lost
  * race is a ConflictError (409), never a silent overwrite.
  */
@@ -265,7 +281,7 @@ export async function saveTask(ctx: AppContext, before: Task, after: Task, entri
     {
       Put: {
         TableName: ctx.config.tables.records,
-        Item: toItem(ZTask.parse(after)),
+        Item: toItem(ZTask.parse(withBreachForDue(before, after))),
         ConditionExpression: condition,
         ExpressionAttributeNames: { '#version': 'version', ...(options.requireUnowned ? { '#owner': 'owner' } : {}) },
         ExpressionAttributeValues: { ':expected': before.version },

@@ -122,6 +122,8 @@ const ZTaskFields = z.object({
   statusReason: z.string().max(2000).optional(),
   priority: ZPriority,
   dueAt: z.string(),
+  /** When the breach sweep found this due time passed (cleared when the due time changes). */
+  breachedAt: z.string().optional(),
   /** Not to be worked before this time (e.g. a call two days after discharge). */
   notBefore: z.string().optional(),
   team: ZTeam,

@@ -16,11 +16,16 @@ let stack: RunningStack;
 let referral: FoundReferral;
 /** A second referral, for the CSRF test to try (and fail) to change. */
 let untouched: FoundReferral;
+/** A nurses' task every user tries to open. */
+let taskId: string;
 
 beforeAll(async () => {
   stack = await startStack();
   referral = await referralFor(stack, (await ehr(stack, 'new-referral')).serviceRequestId);
   untouched = await referralFor(stack, (await ehr(stack, 'new-referral')).serviceRequestId);
+  const created = await apiFetch(stack, 'nora', '/api/tasks', { method: 'POST', json: { patientId: referral.patientId, type: 'post-discharge-call' } });
+  expect(created.status).toBe(201);
+  taskId = ((await created.json()) as { id: string }).id;
 }, 150_000);
 
 afterAll(async () => {
@@ -32,11 +37,13 @@ const USERNAMES = ['casey', 'riley', 'nora', 'ada', 'aubrey'] as const;
 const NOT_ALLOWED_TITLE = 'Not allowed · Sidecar';
 
 /** Links the main navigation offers to every role its page allows (the root layout's NAV and the dev page). */
-const NAV_PATHS = ['/queue', '/referrals/new', '/events', '/admin/sources', '/audit', '/dev'];
+const NAV_PATHS = ['/queue', '/work', '/referrals/new', '/events', '/admin/sources', '/audit', '/dev'];
 
 /** Document titles of the pages this test knows; any other page in the policy is checked for status only. */
 const TITLES: Record<string, string> = {
   '/queue': 'Queue · Sidecar',
+  '/work': 'Work · Sidecar',
+  '/tasks/:id': 'Task · Sidecar',
   '/referrals/new': 'New referral · Sidecar',
   '/referrals/:id': 'Referral · Sidecar',
   '/patients/:id': 'Patient · Sidecar',
@@ -53,6 +60,7 @@ function consolePages(): { path: string; title?: string }[] {
     '/referrals/:id': `/referrals/${referral.id}`,
     '/patients/:id': `/patients/${referral.patientId}`,
     '/admin/sources/:id': '/admin/sources/ehr-sim',
+    '/tasks/:id': `/tasks/${taskId}`,
   };
   return Object.entries(CONSOLE_POLICY)
     .filter(([, policy]) => policy.GET)

@@ -188,7 +188,7 @@ describe('function environment', () => {
   });
 
   test('sign-in settings go to the api and console only', () => {
-    for (const fn of [stack.functions.webhooks, stack.functions.republishSweep, ...stack.functions.consumers.values()]) {
+    for (const fn of [stack.functions.webhooks, stack.functions.republishSweep, stack.functions.slaBreachSweep, ...stack.functions.consumers.values()]) {
       const variables = variablesOf(template, stack, fn);
       for (const name of [ENV.oidcIssuer, ENV.oidcClientId, ENV.cognitoUserPoolId, ENV.publicUrl]) {
         expect(variables[name]).toBeUndefined();
@@ -217,7 +217,7 @@ describe('webhook-source secrets (Secrets Manager)', () => {
   });
 
   test('no other function has any Secrets Manager permission', () => {
-    const others = [stack.functions.api, stack.functions.deadLetterRecorder, stack.functions.republishSweep, ...stack.functions.consumers.values()];
+    const others = [stack.functions.api, stack.functions.deadLetterRecorder, stack.functions.republishSweep, stack.functions.slaBreachSweep, ...stack.functions.consumers.values()];
     for (const fn of others) expect(secretActionsOf(fn)).toEqual([]);
   });
 

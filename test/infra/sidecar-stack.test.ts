@@ -153,7 +153,7 @@ describe('IAM', () => {
 describe('Lambda functions', () => {
   test('every Sidecar function: nodejs24.x, arm64, active tracing, reserved concurrency, JSON logs to its own log group', () => {
     const functions = sidecarFunctions();
-    expect(Object.keys(functions)).toHaveLength(3 + CONSUMERS.length + 2);
+    expect(Object.keys(functions)).toHaveLength(3 + CONSUMERS.length + 3); // + dead-letter recorder, two sweeps
     for (const [id, fn] of Object.entries(functions)) {
       const p = fn.Properties;
       expect({ id, runtime: p.Runtime, arch: p.Architectures, tracing: p.TracingConfig }).toEqual({
@@ -228,7 +228,7 @@ describe('Events', () => {
 
   test('every rule target has a retry policy and a dead-letter queue', () => {
     const rules = resourcesOf('AWS::Events::Rule');
-    expect(Object.keys(rules)).toHaveLength(RULES.length + 1); // the catalogue's, and the sweep's schedule
+    expect(Object.keys(rules)).toHaveLength(RULES.length + 2); // the catalogue's, and the two sweeps' schedules
     for (const [id, rule] of Object.entries(rules)) {
       for (const target of rule.Properties.Targets) {
         expect({ id, retry: target.RetryPolicy, dlq: target.DeadLetterConfig }).toEqual({
@@ -245,6 +245,29 @@ describe('Events', () => {
       ScheduleExpression: 'rate(1 minute)',
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack.functions.republishSweep.function), 'Arn'] } })],
     });
+  });
+
+  test('the SLA breach sweep runs every minute', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack.functions.slaBreachSweep.function), 'Arn'] } })],
+    });
+  });
+
+  test('the SLA breach sweep may touch the records table (and its key) only: no other table, bus or secret', () => {
+    const policyId = logicalId(stack.functions.slaBreachSweep.role.grantsPolicy);
+    const statements = identityStatements(template).filter((entry) => entry.policyId === policyId).map((entry) => entry.statement);
+    const recordsId = logicalId(stack.data.records.table);
+    const recordsKeyId = logicalId(stack.data.records.key);
+    const dataActions = statements.filter((s) => asArray(s.Action).some((a) => /^(dynamodb|kms|events|secretsmanager):/.test(a)));
+    expect(dataActions.length).toBeGreaterThan(0);
+    for (const statement of dataActions) {
+      const onRecords = refersTo(statement.Resource, recordsId) || refersTo(statement.Resource, recordsKeyId);
+      expect({ actions: statement.Action, onRecords }).toEqual({ actions: statement.Action, onRecords: true });
+    }
+    const actions = dataActions.flatMap((s) => asArray(s.Action));
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem']));
+    expect(actions.filter((a) => /^(events|secretsmanager):/.test(a))).toEqual([]);
   });
 
   test('every queue is KMS-encrypted and refuses requests without TLS', () => {

@@ -96,7 +96,8 @@ describe('the referral loop through webhooks, EventBridge and the API', () => {
     const row = failed.events.find((e) => Object.keys(e.consumers).some((k) => k.endsWith('referral-appointment')));
     expect(row).toBeDefined();
     expect(row!.state).toBe('failed');
-    expect(Object.values(row!.consumers)[0]!.error).toMatch(/not known yet/);
+    const appointmentConsumer = Object.entries(row!.consumers).find(([k]) => k.endsWith('referral-appointment'))![1];
+    expect(appointmentConsumer.error).toMatch(/not known yet/);
     expect(stack.standIn.deadLetters().length).toBeGreaterThan(0);
 
     await stack.post(serviceRequest('sr-late', 'pat-1', t(39)));

@@ -44,6 +44,7 @@ function cookieValue(header: string | null, name: string): string | undefined {
 /** Main navigation: each link shown only to roles whose policy allows the page. */
 const NAV = [
   { to: '/queue', label: 'Queue' },
+  { to: '/work', label: 'Work' },
   { to: '/referrals/new', label: 'New referral' },
   { to: '/events', label: 'Events' },
   { to: '/admin/sources', label: 'EHR sources' },

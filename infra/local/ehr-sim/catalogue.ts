@@ -4,14 +4,14 @@
  * Kept free of FHIR and server imports so that reading it is instant.
  */
 
-export const SCENARIO_NAMES = ['new-referral', 'revoke', 'appointment-booked', 'no-show', 'consult-note'] as const;
+export const SCENARIO_NAMES = ['new-referral', 'revoke', 'appointment-booked', 'no-show', 'consult-note', 'discharge', 'discharge-entered-in-error'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface ScenarioInfo {
   name: ScenarioName;
   /** One line for a help text or a dev page. */
   description: string;
-  /** Which referral the scenario acts on when no `serviceRequestId` is given. */
+  /** Which referral (or, for discharges, which patient or encounter) the scenario acts on by default. */
   defaultTarget: string;
 }
 
@@ -40,6 +40,16 @@ export const SCENARIOS: readonly ScenarioInfo[] = [
     name: 'consult-note',
     description: 'The specialist sends the consult note back (DocumentReference, current): the loop can close.',
     defaultTarget: 'the most recently created active referral without a consult note, preferring one with a booked or attended appointment',
+  },
+  {
+    name: 'discharge',
+    description: 'The hospital discharges a patient (inpatient Encounter, class IMP, status → finished).',
+    defaultTarget: 'the given patient, else the next seeded patient in turn',
+  },
+  {
+    name: 'discharge-entered-in-error',
+    description: 'The EHR withdraws a discharge (Encounter status → entered-in-error).',
+    defaultTarget: 'the most recently created finished Encounter (of the given patient, if any)',
   },
 ];
 

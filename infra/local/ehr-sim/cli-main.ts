@@ -37,7 +37,7 @@ export function usage(): string {
     '',
     'Options:',
     '  -s, --service-request ID   the referral (ServiceRequest id) to act on',
-    '  -p, --patient ID           the patient (new-referral; narrows the default target of the others)',
+    '  -p, --patient ID           the patient (new-referral, discharge; narrows the default target of the others)',
     `  --url URL                  the simulator (default: $${ENV.ehrSimulatorUrl}, else ${DEFAULT_SIMULATOR_URL})`,
     '  --json                     print the raw JSON answer',
     '  -h, --help                 this help',
@@ -172,11 +172,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       CONTROL_PATHS.scenario(command),
       { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
       timeoutMs,
-    )) as { scenario: string; serviceRequestId: string; patientId?: string; resources: string[]; deliveries: DeliveryJson[] };
+    )) as { scenario: string; serviceRequestId?: string; patientId?: string; resources: string[]; deliveries: DeliveryJson[] };
     if (values.json) {
       io.out(JSON.stringify(result, null, 2));
     } else {
-      io.out(`${result.scenario}: ServiceRequest/${result.serviceRequestId}${result.patientId ? ` (Patient/${result.patientId})` : ''}`);
+      io.out(`${result.scenario}:${result.serviceRequestId ? ` ServiceRequest/${result.serviceRequestId}` : ''}${result.patientId ? ` (Patient/${result.patientId})` : ''}`);
       io.out(`  changed ${result.resources.join(', ')}`);
       for (const d of result.deliveries) io.out(describe(d));
     }

@@ -19,7 +19,7 @@ export const BACKPORT = {
   payloadContent: 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-payload-content',
 } as const;
 
-export const NOTIFIED_TYPES = ['ServiceRequest', 'Appointment', 'DocumentReference', 'Patient'] as const;
+export const NOTIFIED_TYPES = ['ServiceRequest', 'Appointment', 'DocumentReference', 'Patient', 'Encounter'] as const;
 export type NotifiedType = (typeof NOTIFIED_TYPES)[number];
 
 export type Interaction = 'create' | 'update';

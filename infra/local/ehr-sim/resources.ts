@@ -3,6 +3,7 @@ import type {
   CodeableConcept,
   Condition,
   DocumentReference,
+  Encounter,
   Meta,
   Organization,
   Patient,
@@ -257,5 +258,22 @@ export function buildConsultNote(options: { serviceRequest: ServiceRequest; date
       },
     ],
     context: { related: [{ reference: `ServiceRequest/${sr.id}` }] },
+  };
+}
+
+/**
+ * A finished inpatient stay (v3-ActCode IMP) ending at `discharged`: what the EHR records when a
+ * patient leaves hospital, and what Sidecar's discharge rule reacts to.
+ */
+export function buildDischargeEncounter(options: { patientId: string; admitted: Date; discharged: Date }, meta: Meta): Encounter {
+  return {
+    resourceType: 'Encounter',
+    meta,
+    status: 'finished',
+    class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'IMP', display: 'inpatient encounter' },
+    type: [{ coding: [{ system: 'http://snomed.info/sct', code: '32485007', display: 'Hospital admission' }] }],
+    subject: { reference: `Patient/${options.patientId}` },
+    period: { start: options.admitted.toISOString(), end: options.discharged.toISOString() },
+    hospitalization: { dischargeDisposition: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/discharge-disposition', code: 'home', display: 'Home' }] } },
   };
 }

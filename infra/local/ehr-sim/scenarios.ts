@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Appointment, Condition, Patient, Resource, ServiceRequest } from '@medplum/fhirtypes';
+import type { Appointment, Condition, Encounter, Patient, Resource, ServiceRequest } from '@medplum/fhirtypes';
 import { BadRequestError, ConflictError, NotFoundError } from '../../../shared/errors';
 import { isScenarioName, SCENARIO_NAMES, type ScenarioName } from './catalogue';
 import { PRACTITIONERS, PRIORITIES, SPECIALTIES } from './codes';
@@ -15,19 +15,20 @@ import {
   type Stored,
 } from './queries';
 import type { SimRepository } from './repository';
-import { buildAppointment, buildCondition, buildConsultNote, buildReferral, simMeta, specialtyOfCondition } from './resources';
+import { buildAppointment, buildCondition, buildConsultNote, buildDischargeEncounter, buildReferral, simMeta, specialtyOfCondition } from './resources';
 import { startOfUtcDay } from './seed';
 
 export interface ScenarioOptions {
   /** The referral to act on; default: see each scenario's rule in SCENARIOS. */
   serviceRequestId?: string;
-  /** new-referral only: the patient; default: the next seeded patient in turn. */
+  /** new-referral and discharge: the patient (default: the next seeded patient in turn); discharge-entered-in-error: narrows its target. */
   patientId?: string;
 }
 
 export interface ScenarioResult {
   scenario: ScenarioName;
-  serviceRequestId: string;
+  /** The referral acted on; absent for scenarios about other resources (discharges). */
+  serviceRequestId?: string;
   patientId: string | undefined;
   /** Every resource the scenario created or changed, as `Type/id`, in write order. */
   resources: string[];
@@ -60,6 +61,7 @@ export function createScenarioRunner(ctx: ScenarioContext): ScenarioRunner {
   const { repo, notifier, sender, now } = ctx;
   let newReferralCount = 0;
   let appointmentCount = 0;
+  let dischargeCount = 0;
   let queue: Promise<unknown> = Promise.resolve();
 
   async function read<T extends Resource>(resourceType: T['resourceType'], id: string): Promise<Stored<T>> {
@@ -131,6 +133,22 @@ export function createScenarioRunner(ctx: ScenarioContext): ScenarioRunner {
     const offset = appointmentCount++;
     const start = new Date(day.getTime() + (3 + (offset % 4)) * 86_400_000 + (14 + (offset % 3)) * 3_600_000);
     return write(buildAppointment({ serviceRequest: sr, start, minutes: 30, created: now().toISOString() }, simMeta()));
+  }
+
+  /** The given patient, else the next seeded patient in turn (counted per scenario). */
+  async function patientFor(options: ScenarioOptions, turn: number): Promise<Stored<Patient>> {
+    if (options.patientId !== undefined) return read<Patient>('Patient', options.patientId);
+    const id = ctx.seededPatientIds[turn % Math.max(1, ctx.seededPatientIds.length)];
+    if (id === undefined) throw new ConflictError('No seeded patients; pass patientId');
+    return read<Patient>('Patient', id);
+  }
+
+  function noReferral(name: ScenarioName, options: ScenarioOptions): void {
+    if (options.serviceRequestId !== undefined) throw new BadRequestError(`${name} takes patientId, not serviceRequestId`);
+  }
+
+  function encounterResult(scenario: ScenarioName, encounter: Stored<Encounter>, deliveries: Delivery[]): ScenarioResult {
+    return { scenario, patientId: encounter.subject?.reference?.split('/')[1], resources: [`Encounter/${encounter.id}`], deliveries };
   }
 
   const scenarios: Record<ScenarioName, (options: ScenarioOptions) => Promise<ScenarioResult>> = {
@@ -248,6 +266,33 @@ export function createScenarioRunner(ctx: ScenarioContext): ScenarioRunner {
       if (await hasConsultNote(sr.id)) throw new ConflictError(`ServiceRequest/${sr.id} already has a consult note`);
       const note = await write(buildConsultNote({ serviceRequest: sr, date: now().toISOString() }, simMeta()));
       return result('consult-note', sr, [note], [await announce(note, 'create')]);
+    },
+
+    async discharge(options) {
+      noReferral('discharge', options);
+      const patient = await patientFor(options, dischargeCount++);
+      const discharged = now();
+      const encounter = await write(
+        buildDischargeEncounter({ patientId: patient.id, admitted: new Date(discharged.getTime() - 3 * 86_400_000), discharged }, simMeta()),
+      );
+      return encounterResult('discharge', encounter, [await announce(encounter, 'create')]);
+    },
+
+    async 'discharge-entered-in-error'(options) {
+      noReferral('discharge-entered-in-error', options);
+      if (options.patientId !== undefined) await read<Patient>('Patient', options.patientId);
+      let found: Stored<Encounter> | undefined;
+      for (const id of repo.newestFirst('Encounter')) {
+        const candidate = (await repo.readResource<Encounter>('Encounter', id)) as Stored<Encounter>;
+        const ofPatient = options.patientId === undefined || candidate.subject?.reference === `Patient/${options.patientId}`;
+        if (candidate.status === 'finished' && ofPatient) {
+          found = candidate;
+          break;
+        }
+      }
+      if (!found) throw new ConflictError(`No finished Encounter to withdraw${options.patientId === undefined ? '' : ' for this patient'}`);
+      const withdrawn = await write<Encounter>({ ...found, status: 'entered-in-error' });
+      return encounterResult('discharge-entered-in-error', withdrawn, [await announce(withdrawn, 'update')]);
     },
   };
 

@@ -88,7 +88,7 @@ describe('npm run ehr (runCli)', () => {
   });
 
   test('refuses an unknown command or option with the usage', async () => {
-    expect((await cli(['discharge', '--url', sim.url])).code).toBe(2);
+    expect((await cli(['transfer', '--url', sim.url])).code).toBe(2);
     const bad = await cli(['revoke', '--servicerequest', 'x']);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('Usage: npm run ehr');

@@ -273,7 +273,7 @@ describe('startEhrSimulator', () => {
     });
 
     test('rejects unknown scenarios and targets with typed errors', async () => {
-      await expect(sim.runScenario('discharge')).rejects.toThrow(NotFoundError);
+      await expect(sim.runScenario('transfer')).rejects.toThrow(NotFoundError);
       await expect(sim.runScenario('revoke', { serviceRequestId: 'no-such-referral' })).rejects.toThrow(NotFoundError);
       await expect(sim.runScenario('new-referral', { patientId: 'no-such-patient' })).rejects.toThrow(NotFoundError);
       await expect(sim.runScenario('revoke', { serviceRequestId: '../Patient/pt-001' })).rejects.toThrow(BadRequestError);
@@ -298,7 +298,7 @@ describe('startEhrSimulator', () => {
     });
 
     test('answers 404 for an unknown scenario or referral, 400 for a bad body, 409 for a wrong state', async () => {
-      const unknown = await post('discharge', '{}');
+      const unknown = await post('transfer', '{}');
       expect(unknown.status).toBe(404);
       expect(unknown.body.error?.message).toContain('new-referral');
       expect((await post('revoke', JSON.stringify({ serviceRequestId: 'nope' }))).status).toBe(404);

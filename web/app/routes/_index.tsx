@@ -1,8 +1,8 @@
 import { type LoaderFunctionArgs, redirect } from '@remix-run/node';
 import { session } from '~/lib/session.server';
 
-/** Each role's start page: the referral queue for coordinators and auditors, patients' work otherwise. */
-const START: Record<string, string> = { coordinator: '/queue', auditor: '/queue', admin: '/admin/sources', nurse: '/welcome' };
+/** Each role's start page: the referral queue for coordinators and auditors, the work lists for nurses. */
+const START: Record<string, string> = { coordinator: '/queue', auditor: '/queue', admin: '/admin/sources', nurse: '/work' };
 
 export function loader({ context }: LoaderFunctionArgs) {
   const { actor } = session(context);
