@@ -197,18 +197,22 @@ export class SidecarStack extends Stack {
     bindEventBus(deadLetters, routing.bus, 'none');
     bindDeadLetterQueues(deadLetters, routing.consumerDeadLetterQueues());
 
-    const republish = lambda('RepublishSweep', {
-      entry: 'functions/sweeps/republish.ts',
-      serviceName: 'sidecar-republish',
-      description: 'Sidecar: re-publishes accepted events stuck in pending',
-      invocation: 'async',
-      memorySize: 256,
-      timeout: Duration.seconds(50),
-      reservedConcurrency: CONCURRENCY.sweep,
-      deadLetterQueue: routing.lastResortQueue,
-      asyncRetryAttempts: 0, // the next tick is a minute away
-      asyncMaxEventAge: Duration.minutes(1),
-    });
+    /** A sweep run every minute by a schedule: async, one at a time, no retries (the next tick is a minute away). */
+    const minuteSweep = (id: string, entry: string, serviceName: string, description: string) =>
+      lambda(id, {
+        entry,
+        serviceName,
+        description,
+        invocation: 'async',
+        memorySize: 256,
+        timeout: Duration.seconds(50),
+        reservedConcurrency: CONCURRENCY.sweep,
+        deadLetterQueue: routing.lastResortQueue,
+        asyncRetryAttempts: 0,
+        asyncMaxEventAge: Duration.minutes(1),
+      });
+
+    const republish = minuteSweep('RepublishSweep', 'functions/sweeps/republish.ts', 'sidecar-republish', 'Sidecar: re-publishes accepted events stuck in pending');
     bindTable(republish, data.records, 'none');
     bindTable(republish, data.inbox, 'readWrite');
     bindTable(republish, data.audit, 'none');
@@ -220,18 +224,12 @@ export class SidecarStack extends Stack {
       'Sidecar: every minute, re-publish inbox rows still pending',
     );
 
-    const slaBreach = lambda('SlaBreachSweep', {
-      entry: 'functions/sweeps/sla-breach.ts',
-      serviceName: 'sidecar-sla-breach',
-      description: 'Sidecar: marks tasks and referrals past due and escalates each breach once',
-      invocation: 'async',
-      memorySize: 256,
-      timeout: Duration.seconds(50),
-      reservedConcurrency: CONCURRENCY.sweep,
-      deadLetterQueue: routing.lastResortQueue,
-      asyncRetryAttempts: 0, // the next tick is a minute away
-      asyncMaxEventAge: Duration.minutes(1),
-    });
+    const slaBreach = minuteSweep(
+      'SlaBreachSweep',
+      'functions/sweeps/sla-breach.ts',
+      'sidecar-sla-breach',
+      'Sidecar: marks tasks and referrals past due and escalates each breach once',
+    );
     bindTable(slaBreach, data.records, 'readWrite');
     bindTable(slaBreach, data.inbox, 'none');
     bindTable(slaBreach, data.audit, 'none');
