@@ -1,6 +1,7 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useLoaderData, useLocation } from '@remix-run/react';
-import { type RefObject, useEffect, useRef } from 'react';
+import { useRef } from 'react';
+import { useRowKeys } from '~/components/row-keys';
 import { getQueueCounts } from '../../../shared/referrals/get-queue-counts';
 import { listQueue } from '../../../shared/referrals/list-queue';
 import { QUEUES, queueName } from '../../../shared/referrals/queues';
@@ -32,25 +33,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 const STATUS_OPTIONS = Object.entries(STATUS_LABEL);
 const BUSINESS_OPTIONS = Object.entries(BUSINESS_STATUS_LABEL);
 const PRIORITY_OPTIONS = Object.entries(PRIORITY_LABEL);
-
-/** `j`/`k` move focus between rows' links (an enhancement: rows are ordinary links for Tab too). */
-function useRowKeys(table: RefObject<HTMLTableElement>) {
-  useEffect(() => {
-    function onKey(event: KeyboardEvent) {
-      if (event.altKey || event.ctrlKey || event.metaKey || (event.key !== 'j' && event.key !== 'k')) return;
-      const target = event.target as HTMLElement | null;
-      if (target?.closest('input, select, textarea, [contenteditable="true"]')) return;
-      const links = Array.from(table.current?.querySelectorAll<HTMLAnchorElement>('tbody a.row-link') ?? []);
-      if (links.length === 0) return;
-      const at = links.findIndex((a) => a === document.activeElement);
-      const next = event.key === 'j' ? Math.min(at + 1, links.length - 1) : at <= 0 ? 0 : at - 1;
-      links[next]?.focus();
-      event.preventDefault();
-    }
-    document.addEventListener('keydown', onKey);
-    return () => document.removeEventListener('keydown', onKey);
-  }, [table]);
-}
 
 export default function QueuePage() {
   const { search, rows, nextCursor, counts, staff, me } = useLoaderData<typeof loader>();

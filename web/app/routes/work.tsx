@@ -1,6 +1,7 @@
 import { type ActionFunctionArgs, json, type LoaderFunctionArgs, type MetaFunction, redirect } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
-import { type RefObject, useEffect, useRef } from 'react';
+import { useRef } from 'react';
+import { useRowKeys } from '~/components/row-keys';
 import { CONSOLE_POLICY, isAllowed } from '../../../shared/auth/policy';
 import { BadRequestError } from '../../../shared/errors';
 import { claimTask } from '../../../shared/tasks/claim-task';
@@ -108,25 +109,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
     }
   }
   return taskFormError(intent, new BadRequestError('Unknown action'));
-}
-
-/** `j`/`k` move focus between rows' links (an enhancement: rows are ordinary links for Tab too). */
-function useRowKeys(table: RefObject<HTMLTableElement>) {
-  useEffect(() => {
-    function onKey(event: KeyboardEvent) {
-      if (event.altKey || event.ctrlKey || event.metaKey || (event.key !== 'j' && event.key !== 'k')) return;
-      const target = event.target as HTMLElement | null;
-      if (target?.closest('input, select, textarea, [contenteditable="true"]')) return;
-      const links = Array.from(table.current?.querySelectorAll<HTMLAnchorElement>('tbody a.row-link') ?? []);
-      if (links.length === 0) return;
-      const at = links.findIndex((a) => a === document.activeElement);
-      const next = event.key === 'j' ? Math.min(at + 1, links.length - 1) : at <= 0 ? 0 : at - 1;
-      links[next]?.focus();
-      event.preventDefault();
-    }
-    document.addEventListener('keydown', onKey);
-    return () => document.removeEventListener('keydown', onKey);
-  }, [table]);
 }
 
 export default function WorkPage() {
