@@ -1,5 +1,6 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { AppContext } from '../context';
+import { queryPartition, TIMELINE_READ_LIMIT } from '../db/query-partition';
 import { isConditionFailure } from '../db/batch';
 import { RECORDS_INDEX } from '../db/tables';
 import { ConflictError } from '../errors';
@@ -68,23 +69,10 @@ export async function getCarePlanWithTimeline(
 ): Promise<{ carePlan: CarePlan; timeline: CarePlanTimelineEntry[] } | undefined> {
   let carePlan: CarePlan | undefined;
   const timeline: CarePlanTimelineEntry[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const res = await ctx.db.send(
-      new QueryCommand({
-        TableName: ctx.config.tables.records,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': planPk(id) },
-        ConsistentRead: true,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    for (const item of res.Items ?? []) {
-      if (item.sk === 'A' && item.entity === 'careplan') carePlan = carePlanFromItem(item);
-      else if (item.entity === 'careplan-timeline') timeline.push(ZCarePlanTimelineEntry.parse(item));
-    }
-    startKey = res.LastEvaluatedKey;
-  } while (startKey && timeline.length < 1000);
+  for (const item of await queryPartition(ctx, planPk(id), { stopAfter: TIMELINE_READ_LIMIT })) {
+    if (item.sk === 'A' && item.entity === 'careplan') carePlan = carePlanFromItem(item);
+    else if (item.entity === 'careplan-timeline') timeline.push(ZCarePlanTimelineEntry.parse(item));
+  }
   return carePlan ? { carePlan, timeline } : undefined;
 }
 

@@ -1,5 +1,6 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { AppContext } from '../context';
+import { queryPartition, TIMELINE_READ_LIMIT } from '../db/query-partition';
 import { batchGetAll, isConditionFailure } from '../db/batch';
 import { ConflictError, NotFoundError } from '../errors';
 import { externalKey, shardOf } from '../ids';
@@ -146,23 +147,10 @@ export async function getReferralRecord(ctx: AppContext, id: string): Promise<Re
 export async function getReferralWithTimeline(ctx: AppContext, id: string): Promise<{ referral: Referral; timeline: TimelineEntry[] } | undefined> {
   let referral: Referral | undefined;
   const timeline: TimelineEntry[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const res = await ctx.db.send(
-      new QueryCommand({
-        TableName: ctx.config.tables.records,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `REF#${id}` },
-        ConsistentRead: true,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    for (const item of res.Items ?? []) {
-      if (item.sk === 'A') referral = referralFromItem(item);
-      else if (typeof item.sk === 'string' && item.sk.startsWith('T#')) timeline.push(ZTimelineEntry.parse(item));
-    }
-    startKey = res.LastEvaluatedKey;
-  } while (startKey && timeline.length < 1000);
+  for (const item of await queryPartition(ctx, `REF#${id}`, { stopAfter: TIMELINE_READ_LIMIT })) {
+    if (item.sk === 'A') referral = referralFromItem(item);
+    else if (typeof item.sk === 'string' && item.sk.startsWith('T#')) timeline.push(ZTimelineEntry.parse(item));
+  }
   return referral ? { referral, timeline } : undefined;
 }
 

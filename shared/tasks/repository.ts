@@ -1,6 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { AppContext } from '../context';
+import { queryPartition, TIMELINE_READ_LIMIT } from '../db/query-partition';
 import { batchGetAll, isConditionFailure } from '../db/batch';
 import { ConflictError, NotFoundError } from '../errors';
 import { externalKey, shardOf } from '../ids';
@@ -165,23 +166,10 @@ export async function getTaskRecord(ctx: AppContext, id: string): Promise<Task |
 export async function getTaskWithTimeline(ctx: AppContext, id: string): Promise<{ task: Task; timeline: TaskTimelineEntry[] } | undefined> {
   let task: Task | undefined;
   const timeline: TaskTimelineEntry[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const res = await ctx.db.send(
-      new QueryCommand({
-        TableName: ctx.config.tables.records,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': taskKey(id).pk },
-        ConsistentRead: true,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    for (const item of res.Items ?? []) {
-      if (item.sk === 'A' && item.entity === 'task') task = taskFromItem(item);
-      else if (typeof item.sk === 'string' && item.sk.startsWith('T#')) timeline.push(ZTaskTimelineEntry.parse(item));
-    }
-    startKey = res.LastEvaluatedKey;
-  } while (startKey && timeline.length < 1000);
+  for (const item of await queryPartition(ctx, taskKey(id).pk, { stopAfter: TIMELINE_READ_LIMIT })) {
+    if (item.sk === 'A' && item.entity === 'task') task = taskFromItem(item);
+    else if (typeof item.sk === 'string' && item.sk.startsWith('T#')) timeline.push(ZTaskTimelineEntry.parse(item));
+  }
   return task ? { task, timeline } : undefined;
 }
 
@@ -194,20 +182,7 @@ export async function findTaskIdByRule(ctx: AppContext, source: Pick<TaskSource,
 /** Ids of every task any rule created from an EHR resource: a Query on its guard partition. */
 export async function findTaskIdsBySource(ctx: AppContext, source: Pick<TaskSource, 'sourceId' | 'reference'>): Promise<string[]> {
   const ids: string[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const res = await ctx.db.send(
-      new QueryCommand({
-        TableName: ctx.config.tables.records,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': guardPk(source) },
-        ConsistentRead: true,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    for (const item of res.Items ?? []) if (typeof item.targetId === 'string') ids.push(item.targetId);
-    startKey = res.LastEvaluatedKey;
-  } while (startKey);
+  for (const item of await queryPartition(ctx, guardPk(source))) if (typeof item.targetId === 'string') ids.push(item.targetId);
   return ids;
 }
 

@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { AppContext } from '../context';
-import { queryKindPartition } from '../db/query-kind';
+import { queryKindPartition } from '../db/query-partition';
 
 export const ROLES = ['coordinator', 'nurse', 'admin', 'auditor'] as const;
 export const ZRole = z.enum(ROLES);

@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../context';
-import { queryKindPartition } from '../db/query-kind';
+import { queryKindPartition } from '../db/query-partition';
 import { isConditionFailure } from '../db/batch';
 import { ConflictError, NotFoundError } from '../errors';
 import { errorFields, logger } from '../logger';
