@@ -4,6 +4,7 @@ import { queryPartition, TIMELINE_READ_LIMIT } from '../db/query-partition';
 import { batchGetAll, isConditionFailure } from '../db/batch';
 import { ConflictError, NotFoundError } from '../errors';
 import { externalKey, shardOf } from '../ids';
+import { referralLogPut } from '../dashboard/transition-log';
 import { dueIndexKeys, withBreachForDue } from '../sla/due-index';
 import { QUEUE_IDS } from './queues';
 import {
@@ -168,7 +169,7 @@ function timelinePut(ctx: AppContext, entry: TimelineEntry): TransactItem {
 }
 
 /**
- * Creates a referral with its first timeline entry and counters in one transaction; with an EHR
+ * Creates a referral with its first timeline entry, counters and transition-log entry in one transaction; with an EHR
  * link, also its uniqueness guard, so one ServiceRequest can never make two referrals.
  * Throws ConflictError if the guard already exists.
  */
@@ -190,6 +191,7 @@ export async function insertReferral(ctx: AppContext, referral: Referral, entrie
     const update = counterUpdate(ctx, queue, referral.id, deltas);
     if (update) items.push(update);
   }
+  items.push(referralLogPut(ctx.config.tables.records, undefined, referral)!);
   try {
     await ctx.db.send(new TransactWriteCommand({ TransactItems: items }));
   } catch (error) {
@@ -200,7 +202,7 @@ export async function insertReferral(ctx: AppContext, referral: Referral, entrie
 
 /**
  * Saves a changed referral if nobody changed it since `before` was read (optimistic concurrency
- * on `version`), together with its timeline entries and counter moves. The item's due-index keys
+ * on `version`), together with its timeline entries, counter moves and transition-log entry. The item's due-index keys
  * follow its status and due time (a new due time clears `breachedAt`). A stale write is a
  * ConflictError (409), never a silent overwrite.
  */
@@ -224,6 +226,8 @@ export async function saveReferral(ctx: AppContext, before: Referral, after: Ref
       if (update) items.push(update);
     }
   }
+  const log = referralLogPut(ctx.config.tables.records, before, after);
+  if (log) items.push(log);
   try {
     await ctx.db.send(new TransactWriteCommand({ TransactItems: items }));
   } catch (error) {

@@ -6,6 +6,7 @@ import { batchGetAll, isConditionFailure } from '../db/batch';
 import { ConflictError, NotFoundError } from '../errors';
 import { externalKey, shardOf } from '../ids';
 import { PRIORITY_RANK } from '../referrals/schema';
+import { taskLogPut } from '../dashboard/transition-log';
 import { dueIndexKeys, withBreachForDue } from '../sla/due-index';
 import {
   type Task,
@@ -220,7 +221,7 @@ function timelinePut(ctx: AppContext, entry: TaskTimelineEntry): TransactItem {
 }
 
 /**
- * Creates a task with its timeline entries and counters in one transaction; for a rule-created
+ * Creates a task with its timeline entries, counters and transition-log entry in one transaction; for a rule-created
  * task (`ruleId` and `links.source`), also its uniqueness guard, so one EHR resource and rule can
  * never make two tasks. Throws ConflictError if the guard already exists.
  */
@@ -239,12 +240,13 @@ export async function insertTask(ctx: AppContext, task: Task, entries: TaskTimel
     });
   }
   items.push(...counterUpdates(ctx, counterDeltas(undefined, task, task.id)));
+  items.push(taskLogPut(ctx.config.tables.records, undefined, task)!);
   await transact(ctx, items, 'This task already exists');
 }
 
 /**
  * Saves a changed task if nobody changed it since `before` was read (optimistic concurrency on
- * `version`), with its timeline entries and counter moves, in one transaction. The item's
+ * `version`), with its timeline entries, counter moves and transition-log entry, in one transaction. The item's
  * due-index keys follow its status and due time (a new due time clears `breachedAt`). With
  * `requireUnowned`, the write also requires that the stored task has no owner (claims). A lost
  * race is a ConflictError (409), never a silent overwrite.
@@ -267,6 +269,8 @@ export async function saveTask(ctx: AppContext, before: Task, after: Task, entri
   if (before.status !== after.status || before.team !== after.team || before.owner?.id !== after.owner?.id) {
     items.push(...counterUpdates(ctx, counterDeltas(before, after, `${after.id}#${after.version}`)));
   }
+  const log = taskLogPut(ctx.config.tables.records, before, after);
+  if (log) items.push(log);
   await transact(ctx, items, 'The task was changed by someone else; reload it and try again');
 }
 
