@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
-import { ulid } from 'ulid';
+import { monotonicFactory } from 'ulid';
+
+/** Monotonic within a process: ids made in the same millisecond still sort in the order they were made. */
+const nextUlid = monotonicFactory();
 
 /** A new opaque, time-sortable id (ULID). Never derived from patient data. */
 export function newId(): string {
-  return ulid();
+  return nextUlid();
 }
 
 /**

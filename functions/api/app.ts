@@ -6,6 +6,8 @@ import { authorize, bearerAuth, withRequestMeta } from '../http/auth';
 import { notFound, onError } from '../http/errors';
 import { newRouter } from '../http/router';
 import { carePlansRoutes } from './routes/care-plans';
+import { dashboardRoutes } from './routes/dashboard';
+import { escalationsRoutes } from './routes/escalations';
 import { eventsRoutes } from './routes/events';
 import { patientsRoutes } from './routes/patients';
 import { queueRoutes } from './routes/queue';
@@ -40,6 +42,8 @@ export function createApiApp(ctx: AppContext) {
   app.route('/queue', queueRoutes(ctx));
   app.route('/referrals', referralsRoutes(ctx));
   app.route('/tasks', tasksRoutes(ctx));
+  app.route('/escalations', escalationsRoutes(ctx));
+  app.route('/dashboard', dashboardRoutes(ctx));
   app.route('/care-plans', carePlansRoutes(ctx));
   app.route('/patients', patientsRoutes(ctx));
   app.route('/events', eventsRoutes(ctx));

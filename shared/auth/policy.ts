@@ -22,6 +22,11 @@ const AUDIT_READ: readonly Role[] = ['admin', 'auditor'];
 /** Tasks: coordinators and nurses work them (each their own team's, checked per task); auditors read. */
 const TASKS_READ: readonly Role[] = ['coordinator', 'nurse', 'auditor'];
 const TASKS_WRITE: readonly Role[] = ['coordinator', 'nurse'];
+/** SLA escalations: any member of a team leads it for the day (acknowledging is per team, checked per escalation); auditors read. */
+const ESCALATIONS_READ: readonly Role[] = ['coordinator', 'nurse', 'auditor'];
+const ESCALATIONS_WRITE: readonly Role[] = ['coordinator', 'nurse'];
+/** The leads' dashboard (counts only, no patient data): any member of a team leads it; auditors read; admins do no patient work. */
+const DASHBOARD_READ: readonly Role[] = ['coordinator', 'nurse', 'auditor'];
 
 export const ROLE_SETS = { ANY, REFERRALS_READ, REFERRALS_WRITE, PATIENTS_READ, INTEGRATION_READ, INTEGRATION_WRITE, AUDIT_READ } as const;
 
@@ -42,6 +47,7 @@ export const API_POLICY: PolicyTable = {
   '/api/referrals/:id/notes': { POST: REFERRALS_WRITE },
   '/api/patients': { GET: PATIENTS_READ },
   '/api/patients/:id': { GET: PATIENTS_READ },
+  '/api/patients/:id/overview': { GET: PATIENTS_READ },
   '/api/tasks': { GET: TASKS_READ, POST: TASKS_WRITE },
   '/api/tasks/counts': { GET: TASKS_READ },
   '/api/tasks/bulk-reassign': { POST: TASKS_WRITE },
@@ -51,6 +57,9 @@ export const API_POLICY: PolicyTable = {
   '/api/tasks/:id/transitions': { POST: TASKS_WRITE },
   '/api/tasks/:id/attempts': { POST: TASKS_WRITE },
   '/api/tasks/:id/notes': { POST: TASKS_WRITE },
+  '/api/escalations': { GET: ESCALATIONS_READ },
+  '/api/escalations/:id/acknowledge': { POST: ESCALATIONS_WRITE },
+  '/api/dashboard': { GET: DASHBOARD_READ },
   '/api/care-plans': { GET: CAREPLANS_READ, POST: CAREPLANS_WRITE },
   '/api/care-plans/:id': { GET: CAREPLANS_READ },
   '/api/care-plans/:id/fhir': { GET: CAREPLANS_READ },
@@ -70,6 +79,12 @@ export const CONSOLE_POLICY: PolicyTable = {
   '/patients/:id': { GET: PATIENTS_READ },
   '/work': { GET: TASKS_READ, POST: TASKS_WRITE },
   '/tasks/:id': { GET: TASKS_READ, POST: TASKS_WRITE },
+  // Care plans: nurses start and change them; coordinators and auditors read them (and their FHIR export).
+  '/patients/:id/care-plans/new': { GET: CAREPLANS_WRITE, POST: CAREPLANS_WRITE },
+  '/care-plans/:id': { GET: CAREPLANS_READ, POST: CAREPLANS_WRITE },
+  '/care-plans/:id/fhir': { GET: CAREPLANS_READ },
+  '/escalations': { GET: ESCALATIONS_READ, POST: ESCALATIONS_WRITE },
+  '/dashboard': { GET: DASHBOARD_READ },
   '/events': { GET: INTEGRATION_READ, POST: INTEGRATION_WRITE },
   '/audit': { GET: AUDIT_READ },
   '/admin/sources': { GET: INTEGRATION_READ, POST: INTEGRATION_WRITE },

@@ -10,19 +10,23 @@
  * due by T are *settled*: done or owed, their existing tasks are left as they are and they are
  * never generated again. Only the occurrences after them are cancelled and generated anew.
  */
+import { DEFAULT_CALENDAR } from '../sla/calendar';
+import { addBusinessDays } from '../sla/clock';
+import { zonedWallTimeToInstant } from '../sla/zoned-time';
 import { type Activity, OPEN_ACTIVITY_STATUSES, occurrenceCount } from './schema';
-
-const DAY_MS = 86_400_000;
-/** Generated tasks fall due at this hour (UTC) until the tasks module's business calendar places them. */
-export const DUE_HOUR_UTC = 17;
 
 type Schedule = Pick<Activity, 'offsetDays' | 'recurrence'>;
 
-/** Due instant (ISO) of occurrence `n` (1-based): plan start date + offset + (n−1) × interval, at 17:00 UTC. */
+/**
+ * Due instant (ISO) of occurrence `n` (1-based): the local date plan start + offset + (n−1) ×
+ * interval, at that day's close of business on the business calendar — or the next business
+ * day's close when that date is a weekend or holiday, so "day 7" work is never due on a Sunday.
+ */
 export function occurrenceDueAt(planStart: string, activity: Schedule, n: number): string {
-  const startDay = Date.parse(`${planStart.slice(0, 10)}T00:00:00.000Z`);
+  const [year, month, day] = planStart.slice(0, 10).split('-').map(Number) as [number, number, number];
   const days = activity.offsetDays + (n - 1) * (activity.recurrence?.everyDays ?? 0);
-  return new Date(startDay + days * DAY_MS + DUE_HOUR_UTC * 3_600_000).toISOString();
+  const localMidnight = zonedWallTimeToInstant({ year, month, day: day + days }, DEFAULT_CALENDAR.timeZone);
+  return addBusinessDays(localMidnight, 0, DEFAULT_CALENDAR).toISOString();
 }
 
 /** The activity's current schedule revision (1 until its schedule is first revised). */

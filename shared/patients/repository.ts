@@ -1,6 +1,7 @@
-import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { AppContext } from '../context';
 import { batchGetAll, isConditionFailure } from '../db/batch';
+import { RECORDS_INDEX } from '../db/tables';
 import { ConflictError } from '../errors';
 import { externalKey, shardOf } from '../ids';
 import type { EhrLink } from '../referrals/schema';
@@ -82,4 +83,35 @@ export async function savePatient(ctx: AppContext, before: Patient, after: Patie
     if (isConditionFailure(error)) throw new ConflictError('The patient was changed by someone else; reload and try again');
     throw error;
   }
+}
+
+/**
+ * A patient's records of one kind from the patient index (`P#<patientId>`, sort keys starting with
+ * `prefix`, e.g. `REF#` or `task#`), newest first, following pages until `max` items were read:
+ * Queries only, never a Scan. `capped` says more items of that kind exist beyond `max`. The items
+ * are the stored ones (PHI): map them with the kind's own `fromItem`.
+ */
+export async function queryPatientRecords(
+  ctx: AppContext,
+  options: { patientId: string; prefix: string; max: number },
+): Promise<{ items: Record<string, unknown>[]; capped: boolean }> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const res = await ctx.db.send(
+      new QueryCommand({
+        TableName: ctx.config.tables.records,
+        IndexName: RECORDS_INDEX.patient,
+        KeyConditionExpression: 'patientPk = :pk AND begins_with(patientSk, :prefix)',
+        ExpressionAttributeValues: { ':pk': `P#${options.patientId}`, ':prefix': options.prefix },
+        ScanIndexForward: false,
+        // One more than needed tells "exactly max" from "more than max".
+        Limit: options.max + 1 - items.length,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    items.push(...(res.Items ?? []));
+    start = res.LastEvaluatedKey;
+  } while (start && items.length <= options.max);
+  return { items: items.slice(0, options.max), capped: items.length > options.max };
 }

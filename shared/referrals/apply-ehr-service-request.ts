@@ -5,6 +5,7 @@ import { isNewerVersion } from '../fhir/versions';
 import { newId } from '../ids';
 import { ensurePatientForEhr } from '../patients/apply-ehr-patient';
 import { applyPlan, changeReferralWithRetry, timelineEntry } from './change';
+import { referralDueAt } from './due';
 import { isReferralRequest, referralFieldsFrom } from './from-service-request';
 import { findReferralIdByEhrLink, insertReferral } from './repository';
 import { EHR_ACTOR, type Referral, TERMINAL_STATUSES } from './schema';
@@ -17,8 +18,9 @@ const WITHDRAWN = ['revoked', 'entered-in-error'];
 /**
  * Referral intake from an EHR ServiceRequest. New → a `requested` referral in its specialty's
  * queue (with its patient); revoked or entered-in-error → `cancelled`; other updates refresh
- * priority, service and reason. Version-gated on meta.lastUpdated: a replay or an older version
- * than the one applied changes nothing, so out-of-order and duplicate deliveries are harmless.
+ * priority (re-timing the SLA clock), service and reason. Version-gated on meta.lastUpdated: a
+ * replay or an older version than the one applied changes nothing, so out-of-order and duplicate
+ * deliveries are harmless.
  */
 export async function applyEhrServiceRequest(
   ctx: AppContext,
@@ -92,7 +94,8 @@ export async function applyEhrServiceRequest(
         ...current,
         service: fields.service,
         priority: fields.priority,
-        dueAt: fields.priority !== current.priority ? fields.dueAt : current.dueAt,
+        // A new priority re-times the clock from its original start, with the holds so far.
+        dueAt: fields.priority !== current.priority ? referralDueAt({ ...current, priority: fields.priority }) : current.dueAt,
         ...(fields.reason ? { reason: fields.reason } : {}),
         ...(fields.receivingOrganization ? { receivingOrganization: fields.receivingOrganization } : {}),
         ehrVersions,

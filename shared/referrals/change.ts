@@ -1,8 +1,9 @@
 import type { AppContext } from '../context';
 import { ConflictError, NotFoundError } from '../errors';
 import { newId } from '../ids';
+import { followClock } from './due';
 import type { TransitionPlan } from './state-machine';
-import { getReferralRecord, saveReferral } from './repository';
+import { getReferralRecord, saveReferral, type TransactItem } from './repository';
 import { type ActorRef, EHR_ACTOR, type Referral, type TimelineEntry } from './schema';
 
 /** A timeline entry for a change to a referral. */
@@ -15,7 +16,19 @@ export function timelineEntry(
   return { id: newId(), referralId: referral.id, at: at.toISOString(), actor, ...fields };
 }
 
-/** The referral after a transition plan, one version later. */
+/**
+ * Entries written by one change, their ids re-dealt in sorted order so the timeline (sorted by id)
+ * shows them in the order given: ULIDs made within the same millisecond are not ordered.
+ */
+export function inWrittenOrder(entries: TimelineEntry[]): TimelineEntry[] {
+  const ids = entries.map((e) => e.id).sort();
+  return entries.map((e, i) => ({ ...e, id: ids[i]! }));
+}
+
+/**
+ * The referral after a transition plan, one version later, with its SLA clock following the move
+ * (on hold: paused; resumed: due later by the business time spent on hold; see followClock).
+ */
 export function applyPlan(referral: Referral, plan: TransitionPlan, now: Date): Referral {
   const next: Referral = {
     ...referral,
@@ -26,7 +39,7 @@ export function applyPlan(referral: Referral, plan: TransitionPlan, now: Date): 
     updatedAt: now.toISOString(),
   };
   if ('statusReason' in plan.patch && plan.patch.statusReason === undefined) delete next.statusReason;
-  return next;
+  return followClock(referral, next, now);
 }
 
 export type Decision = { after: Referral; entries: TimelineEntry[] } | undefined;
@@ -59,20 +72,22 @@ export async function changeReferralWithRetry(
 /**
  * Read-check-write for people: the caller's `version` must be the current one (else 409 with
  * the current version), then the change is saved conditionally (409 if someone won the race).
+ * `decide` may add `transactItems` (work a rule creates from the change), written in the same
+ * transaction: with the change, or not at all.
  */
 export async function changeReferralAt(
   ctx: AppContext,
   id: string,
   version: number,
-  decide: (current: Referral) => { after: Referral; entries: TimelineEntry[] },
+  decide: (current: Referral) => { after: Referral; entries: TimelineEntry[]; transactItems?: TransactItem[] },
 ): Promise<Referral> {
   const current = await getReferralRecord(ctx, id);
   if (!current) throw new NotFoundError('Referral not found');
   if (current.version !== version) {
     throw new ConflictError('The referral was changed since you loaded it; reload and try again', { currentVersion: current.version, yourVersion: version });
   }
-  const { after, entries } = decide(current);
-  await saveReferral(ctx, current, after, entries);
+  const { after, entries, transactItems } = decide(current);
+  await saveReferral(ctx, current, after, entries, transactItems);
   return after;
 }
 

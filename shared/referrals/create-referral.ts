@@ -4,9 +4,10 @@ import { NotFoundError } from '../errors';
 import { newId } from '../ids';
 import { getPatientRecord } from '../patients/repository';
 import { timelineEntry } from './change';
+import { referralDueAt } from './due';
 import { QUEUE_IDS, queueFor } from './queues';
 import { insertReferral } from './repository';
-import { type ActorRef, type Referral, ZCode, ZDirection, ZPriority, dueAtFor } from './schema';
+import { type ActorRef, type Referral, ZCode, ZDirection, ZPriority } from './schema';
 
 export const ZCreateReferralInput = z.object({
   patientId: z.string().min(1).max(64),
@@ -22,7 +23,7 @@ export type CreateReferralInput = z.input<typeof ZCreateReferralInput>;
 
 /**
  * A referral made by hand (a phone or fax referral, an inbound request from another clinic):
- * `requested` in triage, due by its priority, in the given queue or its specialty's.
+ * `requested` in triage, due by its priority on the business calendar, in the given queue or its specialty's.
  */
 export async function createReferral(ctx: AppContext, options: { actor: ActorRef; input: CreateReferralInput }): Promise<Referral> {
   const input = ZCreateReferralInput.parse(options.input);
@@ -39,7 +40,7 @@ export async function createReferral(ctx: AppContext, options: { actor: ActorRef
     status: 'requested',
     businessStatus: 'triage',
     queue: input.queue ?? queueFor([input.service]),
-    dueAt: dueAtFor(input.priority, now),
+    dueAt: referralDueAt({ priority: input.priority, createdAt: now.toISOString() }),
     ...(input.receivingOrganization ? { receivingOrganization: input.receivingOrganization } : {}),
     ehrVersions: {},
     version: 1,

@@ -1,6 +1,7 @@
 import type { CodeableConcept, ServiceRequest } from '@medplum/fhirtypes';
+import { referralDueAt } from './due';
 import { queueFor } from './queues';
-import { type Code, type Priority, PRIORITIES, dueAtFor } from './schema';
+import { type Code, type Priority, PRIORITIES } from './schema';
 
 /** SNOMED CT 3457005 "Patient referral": the ServiceRequest category that marks a referral. */
 export const REFERRAL_CATEGORY = { system: 'http://snomed.info/sct', code: '3457005' } as const;
@@ -28,7 +29,10 @@ export function priorityOf(sr: ServiceRequest): Priority {
   return (PRIORITIES as readonly string[]).includes(sr.priority ?? '') ? (sr.priority as Priority) : 'routine';
 }
 
-/** The referral fields an EHR ServiceRequest determines. Returns PHI (the reason): never log. */
+/**
+ * The referral fields an EHR ServiceRequest determines; its SLA clock starts when it was authored
+ * (else when it was received). Returns PHI (the reason): never log.
+ */
 export function referralFieldsFrom(sr: ServiceRequest, receivedAt: string) {
   const service = codeOf(sr.performerType) ?? codeOf(sr.code) ?? { display: 'Referral' };
   const codes = [codeOf(sr.performerType), codeOf(sr.code)].filter((c): c is Code => c !== undefined);
@@ -37,12 +41,13 @@ export function referralFieldsFrom(sr: ServiceRequest, receivedAt: string) {
     sr.reasonReference?.map((r) => r.display).filter(Boolean).join('; ') ||
     undefined;
   const priority = priorityOf(sr);
-  const from = sr.authoredOn && !Number.isNaN(Date.parse(sr.authoredOn)) ? new Date(sr.authoredOn) : new Date(receivedAt);
+  const slaStartedAt = new Date(sr.authoredOn && !Number.isNaN(Date.parse(sr.authoredOn)) ? sr.authoredOn : receivedAt).toISOString();
   return {
     service,
     queue: queueFor(codes),
     priority,
-    dueAt: dueAtFor(priority, from),
+    slaStartedAt,
+    dueAt: referralDueAt({ priority, createdAt: slaStartedAt }),
     ...(reason ? { reason: reason.slice(0, 2000) } : {}),
     ...(sr.performer?.[0]?.display ? { receivingOrganization: sr.performer[0].display.slice(0, 500) } : {}),
   };

@@ -8,7 +8,9 @@ import type { Patient } from '../patients/schema';
 import { QUEUE_IDS } from './queues';
 import { assigneePk, businessPk, queuePk, referralFromItem } from './repository';
 import {
+  CLOCK_RUNNING_STATUSES,
   OPEN_STATUSES,
+  isOverdue,
   PRIORITIES,
   PRIORITY_RANK,
   type Referral,
@@ -55,7 +57,9 @@ function displayName(p: Patient | undefined): string | undefined {
 export async function listQueue(ctx: AppContext, input: QueueFilter): Promise<QueuePage> {
   const filter = ZQueueFilter.parse(input);
   const now = ctx.clock.now().toISOString();
-  const statuses = filter.status ?? [...OPEN_STATUSES];
+  // Overdue means the clock ran out: on-hold referrals (clock paused) are never overdue.
+  const statuses = (filter.status ?? [...OPEN_STATUSES]).filter((s) => !filter.overdue || CLOCK_RUNNING_STATUSES.includes(s));
+  if (statuses.length === 0) return { rows: [] };
   const queues = filter.queue ? [filter.queue] : QUEUE_IDS;
   const ranks = (filter.priority ?? [...PRIORITIES]).map((p) => PRIORITY_RANK[p]).sort();
   // Sort-key ranges: one per priority rank (contiguous ranks merge into one range when not overdue).
@@ -110,7 +114,7 @@ export async function listQueue(ctx: AppContext, input: QueueFilter): Promise<Qu
         referral,
         ...(displayName(patient) ? { patientName: displayName(patient) } : {}),
         ...(patient?.birthDate ? { patientBirthDate: patient.birthDate } : {}),
-        overdue: referral.dueAt < now && (OPEN_STATUSES as readonly string[]).includes(referral.status),
+        overdue: isOverdue(referral, ctx.clock.now()),
       };
     }),
     ...(page.next ? { nextCursor: encodeCursor(page.next) } : {}),

@@ -21,7 +21,8 @@ import {
   ZTimelineEntry,
 } from './schema';
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+/** One item of a TransactWriteItems request. */
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** Shards of each queue's counter item (counts are summed on read). */
 export const COUNTER_SHARDS = 4;
@@ -60,6 +61,14 @@ interface ReferralItem extends Referral {
 /** An open referral's SLA clock runs except while it is on hold. */
 const clockRuns = (r: Pick<Referral, 'status'>) => OPEN_STATUSES.includes(r.status) && r.status !== 'on-hold';
 
+/**
+ * The due-index keys a save of this referral writes (none while its clock is stopped or its due
+ * time has breached). Exported so the due-index backfill compares stored items with exactly this.
+ */
+export function referralDueIndexKeys(r: Referral): { duePk: string; dueSk: string } | Record<string, never> {
+  return dueIndexKeys('referral', r, clockRuns(r));
+}
+
 function toItem(r: Referral): ReferralItem {
   return {
     ...r,
@@ -74,7 +83,7 @@ function toItem(r: Referral): ReferralItem {
     patientSk: `REF#${r.createdAt}#${r.id}`,
     kindPk: `K#referral#${shardOf(r.id, KIND_SHARDS)}`,
     kindSk: `${r.createdAt}#${r.id}`,
-    ...dueIndexKeys('referral', r, clockRuns(r)),
+    ...referralDueIndexKeys(r),
   };
 }
 
@@ -203,10 +212,12 @@ export async function insertReferral(ctx: AppContext, referral: Referral, entrie
 /**
  * Saves a changed referral if nobody changed it since `before` was read (optimistic concurrency
  * on `version`), together with its timeline entries, counter moves and transition-log entry. The item's due-index keys
- * follow its status and due time (a new due time clears `breachedAt`). A stale write is a
+ * follow its status and due time (a new due time clears `breachedAt`). `extraItems` (e.g. the insert
+ * of a task a rule makes from the change) go into the same transaction, so they are written if and
+ * only if the change is. A stale write, or a failed condition of an extra item, is a
  * ConflictError (409), never a silent overwrite.
  */
-export async function saveReferral(ctx: AppContext, before: Referral, after: Referral, entries: TimelineEntry[]): Promise<void> {
+export async function saveReferral(ctx: AppContext, before: Referral, after: Referral, entries: TimelineEntry[], extraItems: readonly TransactItem[] = []): Promise<void> {
   if (after.version !== before.version + 1) throw new Error('saveReferral: version must advance by one');
   const items: TransactItem[] = [
     {
@@ -219,6 +230,7 @@ export async function saveReferral(ctx: AppContext, before: Referral, after: Ref
       },
     },
     ...entries.map((e) => timelinePut(ctx, e)),
+    ...extraItems,
   ];
   if (before.status !== after.status || before.businessStatus !== after.businessStatus || before.queue !== after.queue) {
     for (const [queue, deltas] of countDeltas(before, after)) {

@@ -8,6 +8,8 @@ export type ReferralStatus = z.infer<typeof ZReferralStatus>;
 /** Statuses in which work is still owed; the queue shows these by default. */
 export const OPEN_STATUSES: readonly ReferralStatus[] = ['requested', 'accepted', 'in-progress', 'on-hold'];
 export const TERMINAL_STATUSES: readonly ReferralStatus[] = ['rejected', 'completed', 'cancelled', 'failed'];
+/** Open statuses whose SLA clock runs: on hold pauses it, so on-hold work is never overdue. */
+export const CLOCK_RUNNING_STATUSES: readonly ReferralStatus[] = ['requested', 'accepted', 'in-progress'];
 
 /** The finer funnel a coordinator works through, beside the FHIR status. */
 export const BUSINESS_STATUSES = ['triage', 'awaiting-docs', 'scheduling', 'appointment-booked', 'no-show', 'outcome-received'] as const;
@@ -20,9 +22,6 @@ export type Priority = z.infer<typeof ZPriority>;
 
 /** Sort rank: lower is more pressing (FHIR's request-priority order). */
 export const PRIORITY_RANK: Record<Priority, number> = { stat: 0, asap: 1, urgent: 2, routine: 3 };
-
-/** How long each priority may wait before the referral is overdue (until the business calendar of issue 4). */
-export const PRIORITY_DUE_HOURS: Record<Priority, number> = { stat: 4, asap: 24, urgent: 72, routine: 14 * 24 };
 
 export const ZDirection = z.enum(['outbound', 'inbound']);
 export type Direction = z.infer<typeof ZDirection>;
@@ -44,6 +43,13 @@ export type EhrLink = z.infer<typeof ZEhrLink>;
 export const ZActorRef = z.object({ id: z.string(), name: z.string() });
 export type ActorRef = z.infer<typeof ZActorRef>;
 
+/** How many times one referral may go on hold: its hold history stays small and every resume cheap. */
+export const MAX_REFERRAL_HOLDS = 50;
+
+/** A time the referral was on hold (its SLA clock paused); no `to` while it still is. */
+export const ZReferralHold = z.object({ from: z.iso.datetime(), to: z.iso.datetime().optional() });
+export type ReferralHold = z.infer<typeof ZReferralHold>;
+
 export const ZReferral = z.object({
   id: z.string(),
   patientId: z.string(),
@@ -57,7 +63,12 @@ export const ZReferral = z.object({
   statusReason: z.string().max(2000).optional(),
   queue: z.string(),
   assignee: ZActorRef.optional(),
+  /** When the SLA clock runs out: see referralDueAt (due.ts). */
   dueAt: z.string(),
+  /** When the SLA clock started, if not at `createdAt` (an EHR referral's clock starts when it was authored). */
+  slaStartedAt: z.iso.datetime().optional(),
+  /** Every hold, oldest first: its business time does not count against the SLA. Absent = never held. */
+  holds: z.array(ZReferralHold).max(MAX_REFERRAL_HOLDS).optional(),
   /** When the breach sweep found this due time passed (cleared when the due time changes). */
   breachedAt: z.string().optional(),
   receivingOrganization: z.string().max(500).optional(),
@@ -91,9 +102,5 @@ export type TimelineEntry = z.infer<typeof ZTimelineEntry>;
 export const EHR_ACTOR: ActorRef = { id: 'system:ehr', name: 'EHR' };
 
 export function isOverdue(referral: Pick<Referral, 'dueAt' | 'status'>, now: Date): boolean {
-  return OPEN_STATUSES.includes(referral.status) && referral.dueAt < now.toISOString();
-}
-
-export function dueAtFor(priority: Priority, from: Date): string {
-  return new Date(from.getTime() + PRIORITY_DUE_HOURS[priority] * 3_600_000).toISOString();
+  return CLOCK_RUNNING_STATUSES.includes(referral.status) && referral.dueAt < now.toISOString();
 }

@@ -4,6 +4,7 @@ import {
   type BusinessStatus,
   type Referral,
   type ReferralStatus,
+  MAX_REFERRAL_HOLDS,
   ZEhrLink,
   TERMINAL_STATUSES,
 } from './schema';
@@ -143,6 +144,7 @@ export function planTransition(referral: Referral, input: AnyAction, now: Date):
       if (referral.businessStatus !== 'appointment-booked' || referral.status !== 'in-progress') refuse(referral, 'record a no-show on', 'no appointment is booked');
       return plan('in-progress', 'no-show', [], { appointment: { ...referral.appointment, status: 'noshow' } }, input.note);
     case 'hold':
+      if ((referral.holds?.length ?? 0) >= MAX_REFERRAL_HOLDS) refuse(referral, 'hold', `it has been on hold ${MAX_REFERRAL_HOLDS} times already`);
       return plan('on-hold', referral.businessStatus, move(referral, 'hold', 'on-hold', false), { statusReason: input.reason }, input.reason);
     case 'resume':
       return plan('in-progress', referral.businessStatus, move(referral, 'resume', 'in-progress', false), { statusReason: undefined }, input.note);

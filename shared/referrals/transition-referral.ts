@@ -1,12 +1,14 @@
 import type { AppContext } from '../context';
-import { applyPlan, changeReferralAt, timelineEntry } from './change';
+import { applyPlan, changeReferralAt, inWrittenOrder, timelineEntry } from './change';
+import { findAnotherProviderWork } from './find-another-provider';
 import type { ActorRef, Referral } from './schema';
 import { type ReferralAction, ZReferralAction, planTransition } from './state-machine';
 
 /**
  * A person moves a referral (accept, reject, schedule, no-show, hold, resume, close, cancel…).
  * Illegal moves are a 409 with the reason; a stale `version` is a 409 too. Every change adds a
- * timeline entry with who, when, from → to and the note or reason.
+ * timeline entry with who, when, from → to and the note or reason. A rejection also creates the
+ * coordinators' task to find another provider, in the same transaction (see findAnotherProviderWork).
  */
 export async function transitionReferral(
   ctx: AppContext,
@@ -17,9 +19,10 @@ export async function transitionReferral(
     const now = ctx.clock.now();
     const plan = planTransition(current, action, now);
     const after = applyPlan(current, plan, now);
+    const work = after.status === 'rejected' && current.status !== 'rejected' ? findAnotherProviderWork(ctx, after, now) : undefined;
     return {
       after,
-      entries: [
+      entries: inWrittenOrder([
         timelineEntry(current, options.actor, now, {
           kind: 'transition',
           action: action.action,
@@ -27,7 +30,9 @@ export async function transitionReferral(
           to: { status: after.status, businessStatus: after.businessStatus },
           ...(plan.note ? { note: plan.note } : {}),
         }),
-      ],
+        ...(work ? [work.referralEntry] : []),
+      ]),
+      ...(work ? { transactItems: work.transactItems } : {}),
     };
   });
 }

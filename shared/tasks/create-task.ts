@@ -4,12 +4,12 @@ import { BadRequestError, ConflictError, NotFoundError } from '../errors';
 import { newId } from '../ids';
 import { getPatientRecord } from '../patients/repository';
 import { getReferralRecord } from '../referrals/repository';
-import { ZPriority } from '../referrals/schema';
+import { type ActorRef, ZPriority } from '../referrals/schema';
 import { findUser, type User, ZUserId } from '../users/directory';
 import { taskTimelineEntry } from './change';
 import { taskDueAt } from './due';
 import { findTaskIdByRule, getTaskRecord, insertTask } from './repository';
-import { ruleActor, type Task, TASK_TYPE_DEFAULTS, TEAM_ROLE, ZRuleId, ZTaskLinks, ZTaskSource, ZTaskType, ZTeam } from './schema';
+import { ruleActor, type Task, type TaskTimelineEntry, TASK_TYPE_DEFAULTS, type Team, TEAM_ROLE, ZRuleId, ZTaskLinks, ZTaskSource, ZTaskType, ZTeam } from './schema';
 
 const ZInstant = z.iso.datetime({ offset: true });
 
@@ -38,6 +38,8 @@ export const ZCreateTaskInput = z
     }
   });
 export type CreateTaskInput = z.input<typeof ZCreateTaskInput>;
+/** A CreateTaskInput after ZCreateTaskInput has validated it and applied its defaults. */
+export type ValidCreateTaskInput = z.output<typeof ZCreateTaskInput>;
 
 /** A rule reacting to an EHR event: which rule, and the resource whose event fired it. */
 export const ZTaskRuleOrigin = z.object({ ruleId: ZRuleId, source: ZTaskSource });
@@ -78,31 +80,16 @@ export async function createTask(ctx: AppContext, options: CreateTaskOptions): P
     const referral = await getReferralRecord(ctx, input.links.referralId);
     if (referral?.patientId !== patient.id) throw new BadRequestError('The linked referral is not this patient’s');
   }
-  const team = input.team ?? TASK_TYPE_DEFAULTS[input.type].team;
+  const team = teamOf(input);
   const owner = input.ownerId ? await findUser(ctx, input.ownerId) : undefined;
   if (input.ownerId && owner?.role !== TEAM_ROLE[team]) throw new BadRequestError(`The owner must be a member of the ${team} team`);
 
-  const now = ctx.clock.now();
-  const actor = 'actor' in options ? { id: options.actor.id, name: options.actor.name } : ruleActor(origin!.ruleId);
-  const task: Task = {
-    id: newId(),
-    patientId: patient.id,
-    type: input.type,
-    title: input.title ?? TASK_TYPE_DEFAULTS[input.type].title,
-    status: 'ready',
-    priority: input.priority,
-    dueAt: input.dueAt ? new Date(input.dueAt).toISOString() : taskDueAt(input.priority, now),
-    ...(input.notBefore ? { notBefore: new Date(input.notBefore).toISOString() } : {}),
-    team,
-    ...(owner ? { owner: { id: owner.id, name: owner.name } } : {}),
-    links: { ...input.links, ...(origin ? { source: origin.source } : {}) },
-    attempts: [],
-    version: 1,
-    createdAt: now.toISOString(),
-    updatedAt: now.toISOString(),
-    createdBy: origin ? { kind: 'rule', ruleId: origin.ruleId } : { kind: 'user', ...actor },
-  };
-  const entry = taskTimelineEntry(task, actor, now, { kind: 'created', to: 'ready', ...(input.note ? { note: input.note } : {}) });
+  const { task, entry } = buildTask({
+    input: { ...input, patientId: patient.id },
+    creator: 'actor' in options ? { actor: options.actor } : { rule: origin! },
+    ...(owner ? { owner } : {}),
+    now: ctx.clock.now(),
+  });
   try {
     await insertTask(ctx, task, [entry], origin?.ruleId);
   } catch (error) {
@@ -112,4 +99,44 @@ export async function createTask(ctx: AppContext, options: CreateTaskOptions): P
     throw error;
   }
   return { task, created: true };
+}
+
+const teamOf = (input: ValidCreateTaskInput): Team => input.team ?? TASK_TYPE_DEFAULTS[input.type].team;
+
+/**
+ * A new `ready` task and its 'created' timeline entry, exactly as createTask stores them: due by
+ * its priority on the business calendar unless `dueAt` is given, titled by its type unless custom,
+ * in its type's team unless another is given; a rule's task carries its source resource. Pure (no
+ * reads, no checks of the patient or owner), so a use-case that has already made those checks can
+ * put the task into its own transaction (see taskInsertItems).
+ */
+export function buildTask(options: {
+  input: ValidCreateTaskInput;
+  creator: { actor: ActorRef } | { rule: TaskRuleOrigin };
+  owner?: ActorRef;
+  now: Date;
+}): { task: Task; entry: TaskTimelineEntry } {
+  const { input, now } = options;
+  const origin = 'rule' in options.creator ? options.creator.rule : undefined;
+  const actor = 'actor' in options.creator ? { id: options.creator.actor.id, name: options.creator.actor.name } : ruleActor(origin!.ruleId);
+  const task: Task = {
+    id: newId(),
+    patientId: input.patientId,
+    type: input.type,
+    title: input.title ?? TASK_TYPE_DEFAULTS[input.type].title,
+    status: 'ready',
+    priority: input.priority,
+    dueAt: input.dueAt ? new Date(input.dueAt).toISOString() : taskDueAt(input.priority, now),
+    ...(input.notBefore ? { notBefore: new Date(input.notBefore).toISOString() } : {}),
+    team: teamOf(input),
+    ...(options.owner ? { owner: { id: options.owner.id, name: options.owner.name } } : {}),
+    links: { ...input.links, ...(origin ? { source: origin.source } : {}) },
+    attempts: [],
+    version: 1,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    createdBy: origin ? { kind: 'rule', ruleId: origin.ruleId } : { kind: 'user', ...actor },
+  };
+  const entry = taskTimelineEntry(task, actor, now, { kind: 'created', to: 'ready', ...(input.note ? { note: input.note } : {}) });
+  return { task, entry };
 }

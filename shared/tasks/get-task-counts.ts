@@ -30,8 +30,11 @@ export interface TaskCounts {
 
 const openSum = (byStatus: Record<TaskStatus, number>) => OPEN_TASK_STATUSES.reduce((n, s) => n + Math.max(0, byStatus[s]), 0);
 
-/** Items in the given sort-key ranges, counted by Query (Select COUNT), stopping at `cap`. */
-async function countRanges(ctx: AppContext, ranges: KeyRange[], cap: number): Promise<number> {
+/**
+ * Items in the given index sort-key ranges, counted by Query (Select COUNT, never a Scan), stopping
+ * at `cap` so a count costs a bounded read. Shared with the leads' dashboard (overdue counts).
+ */
+export async function countRanges(ctx: AppContext, ranges: KeyRange[], cap: number): Promise<number> {
   let total = 0;
   await Promise.all(
     ranges.map(async (range) => {

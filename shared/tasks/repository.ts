@@ -81,8 +81,16 @@ function toItem(t: Task): TaskItem {
     patientSk: `${TASK_PATIENT_SK_PREFIX}${t.createdAt}#${t.id}`,
     kindPk: `K#task#${shardOf(t.id, TASK_KIND_SHARDS)}`,
     kindSk: `${t.createdAt}#${t.id}`,
-    ...dueIndexKeys('task', t, CLOCK_RUNNING_STATUSES.includes(t.status)),
+    ...taskDueIndexKeys(t),
   };
+}
+
+/**
+ * The due-index keys a save of this task writes (none while its clock is stopped or its due time
+ * has breached). Exported so the due-index backfill compares stored items with exactly this.
+ */
+export function taskDueIndexKeys(t: Task): { duePk: string; dueSk: string } | Record<string, never> {
+  return dueIndexKeys('task', t, CLOCK_RUNNING_STATUSES.includes(t.status));
 }
 
 /** Maps a stored item (table or GSI projection) to the domain task. Returns PHI. */
@@ -221,11 +229,13 @@ function timelinePut(ctx: AppContext, entry: TaskTimelineEntry): TransactItem {
 }
 
 /**
- * Creates a task with its timeline entries, counters and transition-log entry in one transaction; for a rule-created
- * task (`ruleId` and `links.source`), also its uniqueness guard, so one EHR resource and rule can
- * never make two tasks. Throws ConflictError if the guard already exists.
+ * The transaction items that create a task: the task (only if absent), its timeline entries,
+ * counters and transition-log entry, and for a rule-created task (`ruleId` and `links.source`) its
+ * uniqueness guard (only if absent), so one source and rule can never make two tasks. For
+ * insertTask, and for use-cases that must create a task atomically with another change (a rule
+ * reacting to a referral's transition). Validates the task.
  */
-export async function insertTask(ctx: AppContext, task: Task, entries: TaskTimelineEntry[], ruleId?: string): Promise<void> {
+export function taskInsertItems(ctx: AppContext, task: Task, entries: TaskTimelineEntry[], ruleId?: string): TransactItem[] {
   const items: TransactItem[] = [
     { Put: { TableName: ctx.config.tables.records, Item: toItem(ZTask.parse(task)), ConditionExpression: 'attribute_not_exists(pk)' } },
     ...entries.map((e) => timelinePut(ctx, e)),
@@ -241,7 +251,15 @@ export async function insertTask(ctx: AppContext, task: Task, entries: TaskTimel
   }
   items.push(...counterUpdates(ctx, counterDeltas(undefined, task, task.id)));
   items.push(taskLogPut(ctx.config.tables.records, undefined, task)!);
-  await transact(ctx, items, 'This task already exists');
+  return items;
+}
+
+/**
+ * Creates a task with its timeline entries, counters and transition-log entry in one transaction
+ * (see taskInsertItems). Throws ConflictError if the task or its rule's guard already exists.
+ */
+export async function insertTask(ctx: AppContext, task: Task, entries: TaskTimelineEntry[], ruleId?: string): Promise<void> {
+  await transact(ctx, taskInsertItems(ctx, task, entries, ruleId), 'This task already exists');
 }
 
 /**

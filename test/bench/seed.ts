@@ -16,7 +16,8 @@ import type { Patient } from '../../shared/patients/schema';
 import { applyPlan, timelineEntry } from '../../shared/referrals/change';
 import { QUEUES, queueFor } from '../../shared/referrals/queues';
 import { insertReferral } from '../../shared/referrals/repository';
-import { type ActorRef, type Code, type Priority, type Referral, type TimelineEntry, dueAtFor } from '../../shared/referrals/schema';
+import { type ActorRef, type Code, type Priority, type Referral, type TimelineEntry } from '../../shared/referrals/schema';
+import { referralDueAt } from '../../shared/referrals/due';
 import { type ReferralAction, planTransition } from '../../shared/referrals/state-machine';
 import { TEST_USERS } from '../support/test-issuer';
 import { runPool, seededRandom, weighted } from './stats';
@@ -131,7 +132,7 @@ function createdReferral(options: { patientId: string; service: Code; priority: 
     status: 'requested',
     businessStatus: 'triage',
     queue: queueFor([options.service]),
-    dueAt: dueAtFor(options.priority, at),
+    dueAt: referralDueAt({ priority: options.priority, createdAt: at.toISOString() }),
     ehrVersions: {},
     version: 1,
     createdAt: at.toISOString(),

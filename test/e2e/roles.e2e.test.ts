@@ -18,6 +18,8 @@ let referral: FoundReferral;
 let untouched: FoundReferral;
 /** A nurses' task every user tries to open. */
 let taskId: string;
+/** A care plan every user tries to open. */
+let carePlanId: string;
 
 beforeAll(async () => {
   stack = await startStack();
@@ -26,6 +28,12 @@ beforeAll(async () => {
   const created = await apiFetch(stack, 'nora', '/api/tasks', { method: 'POST', json: { patientId: referral.patientId, type: 'post-discharge-call' } });
   expect(created.status).toBe(201);
   taskId = ((await created.json()) as { id: string }).id;
+  const plan = await apiFetch(stack, 'nora', '/api/care-plans', {
+    method: 'POST',
+    json: { patientId: referral.patientId, templateId: 'post-discharge-transitional-care', status: 'active' },
+  });
+  expect(plan.status).toBe(201);
+  carePlanId = ((await plan.json()) as { id: string }).id;
 }, 150_000);
 
 afterAll(async () => {
@@ -37,7 +45,7 @@ const USERNAMES = ['casey', 'riley', 'nora', 'ada', 'aubrey'] as const;
 const NOT_ALLOWED_TITLE = 'Not allowed · Sidecar';
 
 /** Links the main navigation offers to every role its page allows (the root layout's NAV and the dev page). */
-const NAV_PATHS = ['/queue', '/work', '/referrals/new', '/events', '/admin/sources', '/audit', '/dev'];
+const NAV_PATHS = ['/queue', '/work', '/escalations', '/dashboard', '/referrals/new', '/events', '/admin/sources', '/audit', '/dev'];
 
 /** Document titles of the pages this test knows; any other page in the policy is checked for status only. */
 const TITLES: Record<string, string> = {
@@ -52,22 +60,30 @@ const TITLES: Record<string, string> = {
   '/admin/sources/:id': 'EHR source · Sidecar',
   '/audit': 'Audit log · Sidecar',
   '/dev': 'Dev: EHR simulator · Sidecar',
+  '/patients/:id/care-plans/new': 'Start a care plan · Sidecar',
+  '/care-plans/:id': 'Care plan · Sidecar',
 };
 
+/** Console routes that answer with a file, not a page: checked by status through the browser's session. */
+const DOWNLOADS = new Set(['/care-plans/:id/fhir']);
+
 /** Every console page in CONSOLE_POLICY (GET), with real ids in place of its parameters. */
-function consolePages(): { path: string; title?: string }[] {
+function consolePages(): { path: string; title?: string; download: boolean }[] {
   const ids: Record<string, string> = {
     '/referrals/:id': `/referrals/${referral.id}`,
     '/patients/:id': `/patients/${referral.patientId}`,
     '/admin/sources/:id': '/admin/sources/ehr-sim',
     '/tasks/:id': `/tasks/${taskId}`,
+    '/patients/:id/care-plans/new': `/patients/${referral.patientId}/care-plans/new`,
+    '/care-plans/:id': `/care-plans/${carePlanId}`,
+    '/care-plans/:id/fhir': `/care-plans/${carePlanId}/fhir`,
   };
   return Object.entries(CONSOLE_POLICY)
     .filter(([, policy]) => policy.GET)
     .map(([route]) => {
       const path = route.includes(':') ? ids[route] : route;
       if (!path) throw new Error(`This test has no id for the console page ${route}: add one`);
-      return { path, title: TITLES[route] };
+      return { path, title: TITLES[route], download: DOWNLOADS.has(route) };
     });
 }
 
@@ -103,8 +119,13 @@ describe('each role, signed in, sees and may open only what the policy allows', 
       // Status and title of every page, compared as one list so a failure names every difference.
       const expected: string[] = [];
       const actual: string[] = [];
-      for (const { path, title } of consolePages()) {
+      for (const { path, title, download } of consolePages()) {
         const allowed = isAllowed(CONSOLE_POLICY, 'GET', path, user.role);
+        if (download) {
+          expected.push(`${path} → ${allowed ? 200 : 403}`);
+          actual.push(`${path} → ${(await page.request.get(`${stack.baseUrl}${path}`)).status()}`);
+          continue;
+        }
         expected.push(`${path} → ${allowed ? `200 ${title ?? 'its page'}` : `403 ${NOT_ALLOWED_TITLE}`}`);
         const response = await page.goto(`${stack.baseUrl}${path}`);
         const shown = await page.title();

@@ -57,9 +57,9 @@ describe('createCarePlan', () => {
     });
     expect(work.cancel).toEqual([]);
     expect(work.create.map((t) => [t.type, t.dueAt])).toEqual([
-      ['post-discharge-call', '2026-11-03T17:00:00.000Z'],
-      ['call-patient', '2026-11-08T17:00:00.000Z'],
-      ['follow-up-visit', '2026-11-15T17:00:00.000Z'],
+      ['post-discharge-call', '2026-11-03T22:00:00.000Z'],
+      ['call-patient', '2026-11-09T22:00:00.000Z'],
+      ['follow-up-visit', '2026-11-16T22:00:00.000Z'],
     ]);
 
     const view = await getCarePlan(ctx, { id: carePlan.id });
@@ -155,7 +155,7 @@ describe('updateCarePlan', () => {
       [medRec!.id, 'Activity removed from the care plan'],
       [visit!.id, 'Care plan activity rescheduled'],
     ]);
-    expect(work.create.find((t) => t.activityId === visit!.id)).toMatchObject({ idempotencyKey: `${carePlan.id}:${visit!.id}:r2:1`, dueAt: '2026-11-12T17:00:00.000Z' });
+    expect(work.create.find((t) => t.activityId === visit!.id)).toMatchObject({ idempotencyKey: `${carePlan.id}:${visit!.id}:r2:1`, dueAt: '2026-11-12T22:00:00.000Z' });
 
     const view = await getCarePlan(ctx, { id: carePlan.id });
     expect(view.carePlan).toEqual(revised);

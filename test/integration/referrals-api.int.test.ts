@@ -1,4 +1,6 @@
 import type { Referral } from '../../shared/referrals/schema';
+import { DEFAULT_CALENDAR } from '../../shared/sla/calendar';
+import { businessTimeBetween } from '../../shared/sla/clock';
 import type { QueuePage } from '../../shared/referrals/list-queue';
 import type { ReferralView } from '../../shared/referrals/get-referral';
 import { patient } from '../fixtures/fhir/builders';
@@ -27,10 +29,14 @@ beforeAll(async () => {
 });
 
 describe('POST /api/referrals', () => {
-  it('creates a requested referral in its specialty queue, due by priority', async () => {
+  it('creates a requested referral in its specialty queue, due by priority on the business calendar', async () => {
     const r = await newReferral({ priority: 'urgent' });
     expect(r).toMatchObject({ status: 'requested', businessStatus: 'triage', queue: 'cardiology', priority: 'urgent', version: 1 });
-    expect(Date.parse(r.dueAt) - Date.parse(r.createdAt)).toBe(72 * 3_600_000);
+    // Urgent: 3 business days of 9 hours, and due the moment they have elapsed.
+    const created = new Date(r.createdAt);
+    const due = new Date(r.dueAt);
+    expect(businessTimeBetween(created, due, DEFAULT_CALENDAR)).toBe(27 * 3_600_000);
+    expect(businessTimeBetween(created, new Date(due.getTime() - 1), DEFAULT_CALENDAR)).toBeLessThan(27 * 3_600_000);
   });
 
   it('says what is wrong with invalid input, without echoing it', async () => {

@@ -14,7 +14,7 @@ const tables = useFreshTables();
 const T0 = Date.parse('2026-11-02T10:00:00.000Z');
 const at = (hours: number) => new Date(T0 + hours * 3_600_000);
 const iso = (hours: number) => at(hours).toISOString();
-const lead = { id: 'u-lena', name: 'Lena Lead' };
+const lead = { id: 'u-lena', name: 'Lena Lead', role: 'nurse' as const };
 let ctx: AppContext;
 
 beforeAll(() => {
@@ -202,7 +202,7 @@ describe('acknowledgeEscalation', () => {
     await expect(stale).rejects.toMatchObject({ code: 'conflict', details: { currentVersion: 1 } });
 
     const acknowledged = await acknowledgeEscalation(ctx, { id: escalation!.id, actor: lead, version: 1 });
-    expect(acknowledged).toEqual(expect.objectContaining({ status: 'acknowledged', acknowledgedBy: lead, acknowledgedAt: iso(0), version: 2 }));
+    expect(acknowledged).toEqual(expect.objectContaining({ status: 'acknowledged', acknowledgedBy: { id: lead.id, name: lead.name }, acknowledgedAt: iso(0), version: 2 }));
     expect((await allEscalations('open')).map((e) => e.id)).not.toContain(escalation!.id);
     expect((await allEscalations('acknowledged')).map((e) => e.id)).toEqual([escalation!.id]);
     await expect(acknowledgeEscalation(ctx, { id: escalation!.id, actor: lead, version: 1 })).rejects.toBeInstanceOf(ConflictError);

@@ -45,6 +45,8 @@ function cookieValue(header: string | null, name: string): string | undefined {
 const NAV = [
   { to: '/queue', label: 'Queue' },
   { to: '/work', label: 'Work' },
+  { to: '/escalations', label: 'Escalations' },
+  { to: '/dashboard', label: 'Dashboard' },
   { to: '/referrals/new', label: 'New referral' },
   { to: '/events', label: 'Events' },
   { to: '/admin/sources', label: 'EHR sources' },

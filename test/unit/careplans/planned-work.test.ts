@@ -15,7 +15,7 @@ function editActivities(plan: CarePlan, now: Date, edit: (inputs: ActivityInput[
 
 describe('plannedWork', () => {
   describe('an active plan', () => {
-    it('expands every activity into task inputs with stable keys, due at start + offset at 17:00 UTC', () => {
+    it('expands every activity into task inputs with stable keys, due at start + offset at the close of that business day', () => {
       const plan = planFromTemplate('post-discharge-transitional-care');
       const [call, medRec, visit] = plan.activities;
       const work = plannedWork(plan);
@@ -29,12 +29,12 @@ describe('plannedWork', () => {
           occurrence: 1,
           type: 'post-discharge-call',
           title: 'Post-discharge call (within 2 business days)',
-          dueAt: '2026-11-04T17:00:00.000Z',
+          dueAt: '2026-11-04T22:00:00.000Z',
           priority: 'routine',
           team: 'nurses',
         },
-        expect.objectContaining({ activityId: medRec!.id, type: 'call-patient', dueAt: '2026-11-09T17:00:00.000Z' }),
-        expect.objectContaining({ activityId: visit!.id, type: 'follow-up-visit', dueAt: '2026-11-16T17:00:00.000Z' }),
+        expect.objectContaining({ activityId: medRec!.id, type: 'call-patient', dueAt: '2026-11-09T22:00:00.000Z' }),
+        expect.objectContaining({ activityId: visit!.id, type: 'follow-up-visit', dueAt: '2026-11-16T22:00:00.000Z' }),
       ]);
     });
 
@@ -43,10 +43,10 @@ describe('plannedWork', () => {
       const hba1c = plan.activities[0]!;
       const reviews = plannedWork(plan).create.filter((t) => t.activityId === hba1c.id);
       expect(reviews.map((t) => [t.occurrence, t.dueAt, t.title])).toEqual([
-        [1, '2027-01-31T17:00:00.000Z', 'Quarterly HbA1c review (1 of 4)'],
-        [2, '2027-05-01T17:00:00.000Z', 'Quarterly HbA1c review (2 of 4)'],
-        [3, '2027-07-30T17:00:00.000Z', 'Quarterly HbA1c review (3 of 4)'],
-        [4, '2027-10-28T17:00:00.000Z', 'Quarterly HbA1c review (4 of 4)'],
+        [1, '2027-02-01T22:00:00.000Z', 'Quarterly HbA1c review (1 of 4)'],
+        [2, '2027-05-03T21:00:00.000Z', 'Quarterly HbA1c review (2 of 4)'],
+        [3, '2027-07-30T21:00:00.000Z', 'Quarterly HbA1c review (3 of 4)'],
+        [4, '2027-10-28T21:00:00.000Z', 'Quarterly HbA1c review (4 of 4)'],
       ]);
       expect(new Set(keys(plannedWork(plan).create)).size).toBe(5);
     });
@@ -92,7 +92,7 @@ describe('plannedWork', () => {
       const work = plannedWork(revised, plan);
       expect(work.cancel).toEqual([expect.objectContaining({ idempotencyKey: `${plan.id}:${visit!.id}:r1:1`, reason: 'Care plan activity rescheduled' })]);
       const replacement = work.create.find((t) => t.activityId === visit!.id)!;
-      expect(replacement).toMatchObject({ idempotencyKey: `${plan.id}:${visit!.id}:r2:1`, dueAt: '2026-11-12T17:00:00.000Z' });
+      expect(replacement).toMatchObject({ idempotencyKey: `${plan.id}:${visit!.id}:r2:1`, dueAt: '2026-11-12T22:00:00.000Z' });
       // Unchanged activities keep their keys, so the tasks module sees them as already created.
       expect(work.create.filter((t) => t.activityId !== visit!.id)).toEqual(plannedWork(plan).create.filter((t) => t.activityId !== visit!.id));
     });
@@ -109,8 +109,8 @@ describe('plannedWork', () => {
       expect(work.cancel.map((c) => c.idempotencyKey)).toEqual([`${diabetes.id}:${hba1c.id}:r1:3`, `${diabetes.id}:${hba1c.id}:r1:4`]);
       expect(work.create.filter((t) => t.activityId === hba1c.id).map((t) => [t.idempotencyKey, t.dueAt])).toEqual([
         // Occurrence n falls on day 90 + (n − 1) × 120 of the plan: days 330 and 450.
-        [`${diabetes.id}:${hba1c.id}:r2:3`, '2027-09-28T17:00:00.000Z'],
-        [`${diabetes.id}:${hba1c.id}:r2:4`, '2028-01-26T17:00:00.000Z'],
+        [`${diabetes.id}:${hba1c.id}:r2:3`, '2027-09-28T21:00:00.000Z'],
+        [`${diabetes.id}:${hba1c.id}:r2:4`, '2028-01-26T22:00:00.000Z'],
       ]);
     });
 
@@ -118,7 +118,7 @@ describe('plannedWork', () => {
       const revised = editActivities(plan, at('2026-11-06T09:00:00Z'), (list) => list.map((a) => (a.id === medRec!.id ? { ...a, offsetDays: 3 } : a)));
       const work = plannedWork(revised, plan);
       expect(work.cancel.map((c) => c.idempotencyKey)).toEqual([`${plan.id}:${medRec!.id}:r1:1`]);
-      expect(work.create.find((t) => t.activityId === medRec!.id)).toMatchObject({ idempotencyKey: `${plan.id}:${medRec!.id}:r2:1`, dueAt: '2026-11-05T17:00:00.000Z' });
+      expect(work.create.find((t) => t.activityId === medRec!.id)).toMatchObject({ idempotencyKey: `${plan.id}:${medRec!.id}:r2:1`, dueAt: '2026-11-05T22:00:00.000Z' });
     });
 
     it('appends occurrences when a recurrence is only extended (no cancellations, same revision)', () => {
@@ -169,7 +169,7 @@ describe('plannedWork', () => {
       const added = editActivities(plan, at('2026-11-03T09:00:00Z'), (list) => [...list, { kind: 'obtain-records', title: 'Obtain discharge summary', offsetDays: 1 }]);
       const work = plannedWork(added, plan);
       expect(work.cancel).toEqual([]);
-      expect(work.create.at(-1)).toMatchObject({ type: 'obtain-records', occurrence: 1, dueAt: '2026-11-03T17:00:00.000Z' });
+      expect(work.create.at(-1)).toMatchObject({ type: 'obtain-records', occurrence: 1, dueAt: '2026-11-03T22:00:00.000Z' });
 
       const draft = { ...plan, status: 'draft' as const };
       const edited = editActivities(draft, at('2026-11-30T09:00:00Z'), (list) => list.map((a) => ({ ...a, offsetDays: a.offsetDays + 1 })));

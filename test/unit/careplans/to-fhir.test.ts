@@ -84,13 +84,13 @@ describe('carePlanToFhir', () => {
       kind: 'Task',
       status: 'in-progress',
       code: { coding: [{ system: TASK_TYPE_SYSTEM, code: 'post-discharge-call' }], text: 'Post-discharge call (within 2 business days)' },
-      scheduledPeriod: { start: '2026-11-02T14:30:00.000Z', end: '2026-11-04T17:00:00.000Z' },
+      scheduledPeriod: { start: '2026-11-02T14:30:00.000Z', end: '2026-11-04T22:00:00.000Z' },
     });
     expect(medRec!.status).toBe('completed');
-    expect(visit).toMatchObject({ status: 'cancelled', scheduledPeriod: { end: '2026-11-16T17:00:00.000Z' } });
+    expect(visit).toMatchObject({ status: 'cancelled', scheduledPeriod: { end: '2026-11-16T22:00:00.000Z' } });
     expect(weekly).toMatchObject({
       status: 'scheduled',
-      scheduledTiming: { repeat: { boundsPeriod: { start: '2026-11-05T17:00:00.000Z' }, count: 4, frequency: 1, period: 7, periodUnit: 'd' } },
+      scheduledTiming: { repeat: { boundsPeriod: { start: '2026-11-05T22:00:00.000Z' }, count: 4, frequency: 1, period: 7, periodUnit: 'd' } },
     });
     expect(weekly!.scheduledPeriod).toBeUndefined();
   });

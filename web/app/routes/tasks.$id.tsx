@@ -47,6 +47,7 @@ export async function loader({ params, request, context }: LoaderFunctionArgs) {
       priority: t.priority,
       dueAt: t.dueAt,
       notBefore: t.notBefore,
+      breachedAt: t.breachedAt,
       team: t.team,
       owner: t.owner?.name,
       patientId: t.patientId,
@@ -366,6 +367,11 @@ export default function TaskPage() {
         <Link to="/work">← Back to work</Link>
       </p>
       <h1>Task: {data.task.title}</h1>
+      {data.task.breachedAt ? (
+        <p className="problem" data-testid="sla-breached">
+          SLA breached <DateTime iso={data.task.breachedAt} /> — escalated to the team’s leads.
+        </p>
+      ) : null}
       {data.done && !failure ? <Notice>{data.done}</Notice> : null}
       <div className="two-col">
         <div>

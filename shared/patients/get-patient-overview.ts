@@ -1,0 +1,214 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { API_POLICY, isAllowed } from '../auth/policy';
+import { listCarePlansForPatient } from '../careplans/list-care-plans-for-patient';
+import { getCarePlanWithTimeline } from '../careplans/repository';
+import type { CarePlan } from '../careplans/schema';
+import type { AppContext } from '../context';
+import { NotFoundError } from '../errors';
+import { ehrChartUrl } from '../fhir/ehr-client';
+import { referralFromItem, referralKey } from '../referrals/repository';
+import { OPEN_STATUSES, type Referral, ZTimelineEntry } from '../referrals/schema';
+import { TASK_PATIENT_SK_PREFIX, taskFromItem, taskKey } from '../tasks/repository';
+import { isOpenTask, type Task, ZTaskTimelineEntry } from '../tasks/schema';
+import type { Role } from '../users/directory';
+import { getWebhookSource } from '../webhooks/sources';
+import { carePlanItem, fromCarePlanEntry, fromReferralEntry, fromTaskEntry, mergeActivity, referralItem, taskItem } from './activity';
+import type { ActivityEntry, PatientEhrRef, PatientOverview } from './overview-schema';
+import { getPatientRecord, queryPatientRecords } from './repository';
+
+/** The patient timeline's length; the page says so when there is more. */
+export const PATIENT_TIMELINE_LIMIT = 200;
+/** Bounds of each section's read (newest first); a section says `capped` when the patient has more. */
+export const OVERVIEW_REFERRAL_LIMIT = 100;
+export const OVERVIEW_TASK_LIMIT = 200;
+export const OVERVIEW_CAREPLAN_LIMIT = 100;
+/** Closed tasks shown beside the open ones (most recently closed first). */
+export const RECENTLY_CLOSED_TASKS = 10;
+/** Items whose histories the timeline reads (the most recently changed), and how many Queries run at once. */
+export const TIMELINE_ITEM_LIMIT = 100;
+export const TIMELINE_READ_CONCURRENCY = 8;
+
+/** Which of a patient's records a role may open: the API policy of each record's own read route. */
+export interface OverviewAccess {
+  referrals: boolean;
+  tasks: boolean;
+  carePlans: boolean;
+}
+
+/**
+ * What `role` may see on a patient's overview: the sections whose records it could open one by
+ * one (`GET /api/referrals/:id`, `/api/tasks/:id`, `/api/care-plans/:id`), so the overview never
+ * shows more than the records' own pages would.
+ */
+export function overviewAccess(role: Role): OverviewAccess {
+  return {
+    referrals: isAllowed(API_POLICY, 'GET', '/api/referrals/x', role),
+    tasks: isAllowed(API_POLICY, 'GET', '/api/tasks/x', role),
+    carePlans: isAllowed(API_POLICY, 'GET', '/api/care-plans/x', role),
+  };
+}
+
+/** Runs `fn` over `items` with at most `limit` calls in flight, results in the items' order. */
+async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/**
+ * The newest `limit` timeline items of one record partition (`T#<ulid>` sort keys, so newest
+ * first is the reverse key order): one Query, strongly consistent, and whether older ones exist.
+ */
+async function recentTimelineItems(ctx: AppContext, pk: string, limit: number): Promise<{ items: Record<string, unknown>[]; more: boolean }> {
+  const res = await ctx.db.send(
+    new QueryCommand({
+      TableName: ctx.config.tables.records,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :t)',
+      ExpressionAttributeValues: { ':pk': pk, ':t': 'T#' },
+      ScanIndexForward: false,
+      ConsistentRead: true,
+      Limit: limit,
+    }),
+  );
+  return { items: res.Items ?? [], more: res.LastEvaluatedKey !== undefined };
+}
+
+/** A record whose history the timeline may read: when it last changed, and how to read its newest entries. */
+type Traced = { updatedAt: string; read: () => Promise<{ entries: ActivityEntry[]; more: boolean }> };
+
+function referralHistory(ctx: AppContext, r: Referral): Traced {
+  const item = referralItem(r);
+  return {
+    updatedAt: r.updatedAt,
+    read: async () => {
+      const { items, more } = await recentTimelineItems(ctx, referralKey(r.id).pk, PATIENT_TIMELINE_LIMIT);
+      return { entries: items.map((i) => fromReferralEntry(item, ZTimelineEntry.parse(i))), more };
+    },
+  };
+}
+
+function taskHistory(ctx: AppContext, t: Task): Traced {
+  const item = taskItem(t);
+  return {
+    updatedAt: t.updatedAt,
+    read: async () => {
+      const { items, more } = await recentTimelineItems(ctx, taskKey(t.id).pk, PATIENT_TIMELINE_LIMIT);
+      return { entries: items.map((i) => fromTaskEntry(item, ZTaskTimelineEntry.parse(i))), more };
+    },
+  };
+}
+
+function carePlanHistory(ctx: AppContext, p: CarePlan): Traced {
+  const item = carePlanItem(p);
+  return {
+    updatedAt: p.updatedAt,
+    // A plan's history is short (creation, revisions, status changes): its own bounded partition read.
+    read: async () => ({ entries: ((await getCarePlanWithTimeline(ctx, p.id))?.timeline ?? []).map((e) => fromCarePlanEntry(item, e)), more: false }),
+  };
+}
+
+const byDueThenId = (a: { dueAt: string; id: string }, b: { dueAt: string; id: string }) => (a.dueAt !== b.dueAt ? (a.dueAt < b.dueAt ? -1 : 1) : a.id < b.id ? -1 : 1);
+const newestUpdate = (a: { updatedAt: string }, b: { updatedAt: string }) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0);
+
+async function readReferrals(ctx: AppContext, patientId: string): Promise<{ items: Referral[]; capped: boolean }> {
+  const page = await queryPatientRecords(ctx, { patientId, prefix: 'REF#', max: OVERVIEW_REFERRAL_LIMIT });
+  const all = page.items.map(referralFromItem);
+  const open = all.filter((r) => OPEN_STATUSES.includes(r.status)).sort(byDueThenId);
+  const closed = all.filter((r) => !OPEN_STATUSES.includes(r.status));
+  return { items: [...open, ...closed], capped: page.capped };
+}
+
+async function readTasks(ctx: AppContext, patientId: string): Promise<{ all: Task[]; open: Task[]; recentlyClosed: Task[]; capped: boolean }> {
+  const page = await queryPatientRecords(ctx, { patientId, prefix: TASK_PATIENT_SK_PREFIX, max: OVERVIEW_TASK_LIMIT });
+  const all = page.items.map(taskFromItem);
+  return {
+    all,
+    open: all.filter(isOpenTask).sort(byDueThenId),
+    recentlyClosed: all.filter((t) => !isOpenTask(t)).sort(newestUpdate).slice(0, RECENTLY_CLOSED_TASKS),
+    capped: page.capped,
+  };
+}
+
+async function ehrRef(ctx: AppContext, link: { sourceId: string; reference: string } | undefined): Promise<PatientEhrRef | undefined> {
+  if (!link) return undefined;
+  const source = await getWebhookSource(ctx, link.sourceId);
+  const chartUrl = ehrChartUrl(source, link.reference);
+  return { sourceId: link.sourceId, reference: link.reference, ...(source ? { sourceName: source.name } : {}), ...(chartUrl ? { chartUrl } : {}) };
+}
+
+/**
+ * One patient's page: the patient, where they are in the EHR (the chart link when the source has
+ * chart pages, else its reference), and — only for the sections `role` may open (see
+ * overviewAccess) — their referrals (open first), tasks (open, then recently closed) and care
+ * plans, with ONE timeline merging those records' histories newest first, bounded to
+ * PATIENT_TIMELINE_LIMIT entries. Records the role may not open are left out entirely, section and
+ * timeline entries alike. Reads are Queries only: the patient index per kind, then each record's
+ * own partition (the TIMELINE_ITEM_LIMIT most recently changed, TIMELINE_READ_CONCURRENCY at a
+ * time). Returns PHI (names, notes): never log it. NotFoundError when there is no such patient.
+ */
+export async function getPatientOverview(ctx: AppContext, options: { id: string; role: Role }): Promise<PatientOverview> {
+  const patient = await getPatientRecord(ctx, options.id);
+  if (!patient) throw new NotFoundError('Patient not found');
+  const access = overviewAccess(options.role);
+  const [ehr, referrals, tasks, carePlans] = await Promise.all([
+    ehrRef(ctx, patient.ehr),
+    access.referrals ? readReferrals(ctx, patient.id) : undefined,
+    access.tasks ? readTasks(ctx, patient.id) : undefined,
+    access.carePlans ? listCarePlansForPatient(ctx, { patientId: patient.id, limit: OVERVIEW_CAREPLAN_LIMIT }) : undefined,
+  ]);
+
+  const histories = [
+    ...(referrals?.items ?? []).map((r) => referralHistory(ctx, r)),
+    ...(tasks?.all ?? []).map((t) => taskHistory(ctx, t)),
+    ...(carePlans?.carePlans ?? []).map((p) => carePlanHistory(ctx, p)),
+  ].sort(newestUpdate);
+  const traced = histories.slice(0, TIMELINE_ITEM_LIMIT);
+  const read = await mapWithConcurrency(traced, TIMELINE_READ_CONCURRENCY, (h) => h.read());
+  const merged = mergeActivity(
+    read.map((r) => r.entries),
+    PATIENT_TIMELINE_LIMIT,
+  );
+  const truncated =
+    merged.truncated || histories.length > traced.length || read.some((r) => r.more) || !!referrals?.capped || !!tasks?.capped || !!carePlans?.nextCursor;
+
+  return {
+    patient,
+    ...(ehr ? { ehr } : {}),
+    ...(referrals ? { referrals } : {}),
+    ...(tasks ? { tasks: { open: tasks.open, recentlyClosed: tasks.recentlyClosed, capped: tasks.capped } } : {}),
+    ...(carePlans ? { carePlans: { items: carePlans.carePlans, capped: carePlans.nextCursor !== undefined } } : {}),
+    timeline: { entries: merged.entries, limit: PATIENT_TIMELINE_LIMIT, truncated },
+  };
+}
+
+/** An audit record's resource: one per record an overview shows. */
+export interface OverviewAuditResource {
+  resourceType: 'Patient' | 'Referral' | 'Task' | 'CarePlan';
+  resourceId: string;
+  patientId: string;
+}
+
+/**
+ * What an overview disclosed, for the audit trail: the patient (a read) and every referral, task
+ * and care plan it showed as a row or in the timeline (listed), each once.
+ */
+export function overviewAuditResources(overview: PatientOverview): { patient: OverviewAuditResource; listed: OverviewAuditResource[] } {
+  const patientId = overview.patient.id;
+  const type = { referral: 'Referral', task: 'Task', 'care-plan': 'CarePlan' } as const;
+  const seen = new Map<string, OverviewAuditResource>();
+  const add = (resourceType: OverviewAuditResource['resourceType'], resourceId: string) => {
+    if (!seen.has(`${resourceType}:${resourceId}`)) seen.set(`${resourceType}:${resourceId}`, { resourceType, resourceId, patientId });
+  };
+  for (const r of overview.referrals?.items ?? []) add('Referral', r.id);
+  for (const t of [...(overview.tasks?.open ?? []), ...(overview.tasks?.recentlyClosed ?? [])]) add('Task', t.id);
+  for (const p of overview.carePlans?.items ?? []) add('CarePlan', p.id);
+  for (const e of overview.timeline.entries) add(type[e.item.type], e.item.id);
+  return { patient: { resourceType: 'Patient', resourceId: patientId, patientId }, listed: [...seen.values()] };
+}
