@@ -29,6 +29,20 @@ const ROOT = path.resolve(__dirname, '../../..');
  * stack is the same on every machine.
  */
 export async function startStack(timeoutMs = 90_000): Promise<RunningStack> {
+  // A port found free can be taken before the stack binds it (the stack's own DynamoDB Local asks
+  // the OS for a free port too), so a start that lost that race is retried on new ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startStackOnce(timeoutMs);
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof PortTakenError)) throw error;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function startStackOnce(timeoutMs: number): Promise<RunningStack> {
   const port = await freePort();
   const simPort = await freePort();
   const oidcPort = await freePort();
@@ -57,7 +71,11 @@ export async function startStack(timeoutMs = 90_000): Promise<RunningStack> {
 
   const deadline = Date.now() + timeoutMs;
   while (!/announced its seed/.test(log)) {
-    if (child.exitCode !== null) throw new Error(`The stack exited early:\n${log.slice(-4000)}`);
+    if (child.exitCode !== null) {
+      rmSync(dataDir, { recursive: true, force: true });
+      const message = `The stack exited early:\n${log.slice(-4000)}`;
+      throw /is not free/.test(log) ? new PortTakenError(message) : new Error(message);
+    }
     if (Date.now() > deadline) {
       child.kill('SIGTERM');
       throw new Error(`The stack did not start within ${timeoutMs} ms:\n${log.slice(-4000)}`);
