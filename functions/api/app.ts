@@ -12,6 +12,7 @@ import { eventsRoutes } from './routes/events';
 import { patientsRoutes } from './routes/patients';
 import { queueRoutes } from './routes/queue';
 import { referralsRoutes } from './routes/referrals';
+import { patientRemindersRoutes, remindersRoutes } from './routes/reminders';
 import { tasksRoutes } from './routes/tasks';
 
 /**
@@ -46,6 +47,8 @@ export function createApiApp(ctx: AppContext) {
   app.route('/dashboard', dashboardRoutes(ctx));
   app.route('/care-plans', carePlansRoutes(ctx));
   app.route('/patients', patientsRoutes(ctx));
+  app.route('/patients', patientRemindersRoutes(ctx));
+  app.route('/reminders', remindersRoutes(ctx));
   app.route('/events', eventsRoutes(ctx));
   return app;
 }

@@ -32,6 +32,9 @@ export const ROLE_SETS = { ANY, REFERRALS_READ, REFERRALS_WRITE, PATIENTS_READ, 
 
 const CAREPLANS_READ: readonly Role[] = ['nurse', 'coordinator', 'auditor'];
 const CAREPLANS_WRITE: readonly Role[] = ['nurse'];
+/** Patient reminders and consent (issue 5): whoever reads patients sees them; coordinators and nurses schedule, cancel and record consent by hand. */
+const REMINDERS_READ: readonly Role[] = ['coordinator', 'nurse', 'auditor'];
+const REMINDERS_WRITE: readonly Role[] = ['coordinator', 'nurse'];
 
 /** The JSON API (`/api/*`, bearer tokens). The OpenAPI document is public and not listed. */
 export const API_POLICY: PolicyTable = {
@@ -48,6 +51,10 @@ export const API_POLICY: PolicyTable = {
   '/api/patients': { GET: PATIENTS_READ },
   '/api/patients/:id': { GET: PATIENTS_READ },
   '/api/patients/:id/overview': { GET: PATIENTS_READ },
+  '/api/patients/:id/reminders': { GET: REMINDERS_READ },
+  '/api/patients/:id/consent': { GET: REMINDERS_READ, POST: REMINDERS_WRITE },
+  '/api/reminders': { POST: REMINDERS_WRITE },
+  '/api/reminders/:id/cancel': { POST: REMINDERS_WRITE },
   '/api/tasks': { GET: TASKS_READ, POST: TASKS_WRITE },
   '/api/tasks/counts': { GET: TASKS_READ },
   '/api/tasks/bulk-reassign': { POST: TASKS_WRITE },
@@ -76,7 +83,8 @@ export const CONSOLE_POLICY: PolicyTable = {
   '/queue': { GET: REFERRALS_READ },
   '/referrals/new': { GET: REFERRALS_WRITE, POST: REFERRALS_WRITE },
   '/referrals/:id': { GET: REFERRALS_READ, POST: REFERRALS_WRITE },
-  '/patients/:id': { GET: PATIENTS_READ },
+  // The patient page's forms schedule and cancel reminders and record consent.
+  '/patients/:id': { GET: PATIENTS_READ, POST: REMINDERS_WRITE },
   '/work': { GET: TASKS_READ, POST: TASKS_WRITE },
   '/tasks/:id': { GET: TASKS_READ, POST: TASKS_WRITE },
   // Care plans: nurses start and change them; coordinators and auditors read them (and their FHIR export).

@@ -13,6 +13,8 @@ const ZConfig = z.object({
     dynamoDb: z.url().optional(),
     eventBridge: z.url().optional(),
     secretsManager: z.url().optional(),
+    sms: z.url().optional(),
+    ses: z.url().optional(),
   }),
   /** The console's external origin; redirect URIs and cookie flags derive from it. */
   publicUrl: z.url().default('http://localhost:3000'),
@@ -51,7 +53,34 @@ const ZConfig = z.object({
   }),
   inboxRetentionDays: z.coerce.number().int().min(1).max(3650).default(30),
   ehrSimulatorUrl: z.url().optional(),
+  /** Patient reminders by SMS and email. Each is optional here; the send that needs one refuses without it. */
+  messaging: z.object({
+    smsConfigurationSet: z
+      .string()
+      .regex(/^(?:[A-Za-z0-9_-]{1,64}|arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:configuration-set\/[A-Za-z0-9_-]{1,64})$/, 'must be a configuration set name or ARN')
+      .optional(),
+    smsOriginationIdentity: z
+      .string()
+      .regex(/^(?:\+[1-9]\d{1,14}|[A-Za-z0-9_-]{1,64}|arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:[a-z-]+\/[A-Za-z0-9_-]{1,64})$/, 'must be an E.164 number, a phone number, pool or sender id, or an ARN')
+      .optional(),
+    sesConfigurationSet: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a configuration set name').optional(),
+    emailFrom: z.string().refine(isFromAddress, 'must be `address` or `Display Name <address>` (ASCII display name)').optional(),
+    organizationName: z
+      .string()
+      .trim()
+      .min(1)
+      .max(60)
+      .regex(/^[^\p{Cc}]+$/u, 'must be one line of text')
+      .optional(),
+  }),
 });
+
+/** `reminders@example.org` or `Example Clinic <reminders@example.org>`, as SES accepts in FromEmailAddress unencoded. */
+function isFromAddress(value: string): boolean {
+  const match = /^(?:[A-Za-z0-9][A-Za-z0-9 '&.-]{0,63} <([^<>\s]+)>|([^<>\s]+))$/.exec(value);
+  const address = match?.[1] ?? match?.[2];
+  return address !== undefined && z.email().safeParse(address).success;
+}
 
 /** Sidecar's validated runtime configuration. */
 export type Config = z.infer<typeof ZConfig>;
@@ -74,6 +103,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       dynamoDb: blank(env[ENV.dynamoDbEndpoint]),
       eventBridge: blank(env[ENV.eventBridgeEndpoint]),
       secretsManager: blank(env[ENV.secretsManagerEndpoint]),
+      sms: blank(env[ENV.smsEndpoint]),
+      ses: blank(env[ENV.sesEndpoint]),
     },
     publicUrl: blank(env[ENV.publicUrl]),
     oidc: {
@@ -89,6 +120,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secrets: { prefix: blank(env[ENV.secretsPrefix]), kmsKeyId: blank(env[ENV.secretsKmsKeyId]) },
     inboxRetentionDays: blank(env[ENV.inboxRetentionDays]),
     ehrSimulatorUrl: blank(env[ENV.ehrSimulatorUrl]),
+    messaging: {
+      smsConfigurationSet: blank(env[ENV.smsConfigurationSet]),
+      smsOriginationIdentity: blank(env[ENV.smsOriginationIdentity]),
+      sesConfigurationSet: blank(env[ENV.sesConfigurationSet]),
+      emailFrom: blank(env[ENV.emailFrom]),
+      organizationName: blank(env[ENV.organizationName]),
+    },
   });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);

@@ -34,6 +34,20 @@ export const ENV = {
   frameAncestors: 'SIDECAR_FRAME_ANCESTORS',
   /** Endpoint override for Secrets Manager (the loopback stand-in when run on a laptop). */
   secretsManagerEndpoint: 'SIDECAR_SECRETS_MANAGER_ENDPOINT',
+  /** Endpoint override for End User Messaging SMS (the loopback SMS stand-in when run on a laptop). */
+  smsEndpoint: 'SIDECAR_SMS_ENDPOINT',
+  /** Endpoint override for SES v2 (the loopback SES stand-in when run on a laptop). */
+  sesEndpoint: 'SIDECAR_SES_ENDPOINT',
+  /** End User Messaging SMS configuration set (name or ARN) for reminder texts: delivery events. */
+  smsConfigurationSet: 'SIDECAR_SMS_CONFIGURATION_SET',
+  /** Who reminder texts come from: a phone number (E.164), phone number id, pool id, or their ARN. */
+  smsOriginationIdentity: 'SIDECAR_SMS_ORIGINATION_IDENTITY',
+  /** SES configuration set for reminder emails: suppression and the delivery-event destination. */
+  sesConfigurationSet: 'SIDECAR_SES_CONFIGURATION_SET',
+  /** The From of reminder emails, `reminders@example.org` or `Example Clinic <reminders@example.org>` (a verified SES identity). */
+  emailFrom: 'SIDECAR_EMAIL_FROM',
+  /** The organization's name as patients know it, used in reminder messages. */
+  organizationName: 'SIDECAR_ORGANIZATION_NAME',
   /** KMS key (the stack's CMK) used to encrypt secrets Sidecar creates in Secrets Manager. */
   secretsKmsKeyId: 'SIDECAR_SECRETS_KMS_KEY_ID',
   /** Name prefix of Sidecar's secrets in Secrets Manager (default `sidecar/`). */

@@ -1,5 +1,7 @@
 import type { CarePlan, CarePlanTimelineEntry } from '../careplans/schema';
+import type { ConsentChannel, ConsentEntry } from '../consent/schema';
 import type { Referral, TimelineEntry } from '../referrals/schema';
+import { type Reminder, type ReminderTimelineEntry, reminderLabel } from '../reminders/schema';
 import type { Task, TaskTimelineEntry } from '../tasks/schema';
 import type { ActivityEntry, ActivityItem } from './overview-schema';
 
@@ -21,6 +23,16 @@ export function taskItem(task: Pick<Task, 'id' | 'title'>): ActivityItem {
 /** The care plan as a timeline item, labelled by its title. */
 export function carePlanItem(plan: Pick<CarePlan, 'id' | 'title'>): ActivityItem {
   return { type: 'care-plan', id: plan.id, label: plan.title };
+}
+
+/** The reminder as a timeline item, labelled by its template and channel (never its text, which is not stored). */
+export function reminderItem(reminder: Pick<Reminder, 'id' | 'templateId' | 'channel'>): ActivityItem {
+  return { type: 'reminder', id: reminder.id, label: reminderLabel(reminder) };
+}
+
+/** One channel's consent ledger as a timeline item (its id is the channel: a patient has one ledger per channel). */
+export function consentItem(channel: ConsentChannel): ActivityItem {
+  return { type: 'consent', id: channel, label: channel === 'sms' ? 'SMS consent' : 'Email consent' };
 }
 
 /** A referral timeline entry on the patient timeline (status and business status on both sides). */
@@ -64,6 +76,34 @@ export function fromCarePlanEntry(item: ActivityItem, e: CarePlanTimelineEntry):
     ...(e.from ? { from: { status: e.from } } : {}),
     ...(e.to ? { to: { status: e.to } } : {}),
     ...(e.changes ? { changes: e.changes } : {}),
+    ...(e.note ? { note: e.note } : {}),
+  };
+}
+
+/** A reminder timeline entry on the patient timeline (status moves keep their reason code). */
+export function fromReminderEntry(item: ActivityItem, e: ReminderTimelineEntry): ActivityEntry {
+  return {
+    id: e.id,
+    at: e.at,
+    actor: e.actor,
+    item,
+    kind: e.kind,
+    ...(e.from ? { from: { status: e.from } } : {}),
+    ...(e.to ? { to: { status: e.to } } : {}),
+    ...(e.reason ? { reason: e.reason } : {}),
+  };
+}
+
+/** A consent change on the patient timeline: `opt-in` or `opt-out`, with its source as the reason. */
+export function fromConsentEntry(e: ConsentEntry): ActivityEntry {
+  return {
+    id: e.id,
+    at: e.at,
+    actor: e.actor,
+    item: consentItem(e.channel),
+    kind: e.change,
+    to: { status: e.change === 'opt-in' ? 'opted-in' : 'opted-out' },
+    reason: e.source,
     ...(e.note ? { note: e.note } : {}),
   };
 }

@@ -9,11 +9,16 @@ import type { EhrLink } from '../referrals/schema';
 import { getWebhookSource } from '../webhooks/sources';
 import { findPatientIdByEhrLink, getPatientRecord, insertPatient, savePatient } from './repository';
 import type { Patient } from './schema';
+import { timeZoneFromFhirPatient } from './time-zone';
 
-/** The minimum-necessary fields of a FHIR Patient (no identifiers, addresses or clinical data). */
-export function projectPatient(resource: FhirPatient): Pick<Patient, 'name' | 'birthDate' | 'phones' | 'emails' | 'language'> {
+/**
+ * The minimum-necessary fields of a FHIR Patient (no identifiers, addresses or clinical data). The
+ * address is read only to derive the patient's time zone (for reminders' quiet hours), never kept.
+ */
+export function projectPatient(resource: FhirPatient): Pick<Patient, 'name' | 'birthDate' | 'phones' | 'emails' | 'language' | 'timeZone'> {
   const official = resource.name?.find((n) => n.use === 'official') ?? resource.name?.[0];
   const active = (t: { period?: { end?: string } }) => !t.period?.end;
+  const timeZone = timeZoneFromFhirPatient(resource, '');
   const language =
     resource.communication?.find((c) => c.preferred)?.language?.coding?.[0]?.code ?? resource.communication?.[0]?.language?.coding?.[0]?.code;
   return {
@@ -22,6 +27,7 @@ export function projectPatient(resource: FhirPatient): Pick<Patient, 'name' | 'b
     phones: (resource.telecom ?? []).filter((t) => t.system === 'phone' || t.system === 'sms').filter(active).flatMap((t) => (t.value ? [{ value: t.value, ...(t.use ? { use: t.use } : {}) }] : [])),
     emails: (resource.telecom ?? []).filter((t) => t.system === 'email').filter(active).flatMap((t) => (t.value ? [{ value: t.value, ...(t.use ? { use: t.use } : {}) }] : [])),
     ...(language ? { language } : {}),
+    ...(timeZone ? { timeZone } : {}),
   };
 }
 

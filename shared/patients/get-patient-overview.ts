@@ -3,17 +3,31 @@ import { API_POLICY, isAllowed } from '../auth/policy';
 import { listCarePlansForPatient } from '../careplans/list-care-plans-for-patient';
 import { getCarePlanWithTimeline } from '../careplans/repository';
 import type { CarePlan } from '../careplans/schema';
+import { queryConsentEntries } from '../consent/repository';
 import type { AppContext } from '../context';
 import { NotFoundError } from '../errors';
 import { ehrChartUrl } from '../fhir/ehr-client';
 import { referralFromItem, referralKey } from '../referrals/repository';
 import { OPEN_STATUSES, type Referral, ZTimelineEntry } from '../referrals/schema';
+import { queryRemindersForPatient, reminderKey } from '../reminders/repository';
+import { type Reminder, ZReminderTimelineEntry } from '../reminders/schema';
 import { TASK_PATIENT_SK_PREFIX, taskFromItem, taskKey } from '../tasks/repository';
 import { isOpenTask, type Task, ZTaskTimelineEntry } from '../tasks/schema';
 import type { Role } from '../users/directory';
 import { getWebhookSource } from '../webhooks/sources';
-import { carePlanItem, fromCarePlanEntry, fromReferralEntry, fromTaskEntry, mergeActivity, referralItem, taskItem } from './activity';
-import type { ActivityEntry, PatientEhrRef, PatientOverview } from './overview-schema';
+import {
+  carePlanItem,
+  fromCarePlanEntry,
+  fromConsentEntry,
+  fromReferralEntry,
+  fromReminderEntry,
+  fromTaskEntry,
+  mergeActivity,
+  referralItem,
+  reminderItem,
+  taskItem,
+} from './activity';
+import type { ActivityEntry, ActivityItemType, PatientEhrRef, PatientOverview } from './overview-schema';
 import { getPatientRecord, queryPatientRecords } from './repository';
 
 /** The patient timeline's length; the page says so when there is more. */
@@ -22,6 +36,8 @@ export const PATIENT_TIMELINE_LIMIT = 200;
 export const OVERVIEW_REFERRAL_LIMIT = 100;
 export const OVERVIEW_TASK_LIMIT = 200;
 export const OVERVIEW_CAREPLAN_LIMIT = 100;
+/** Reminders whose histories the timeline may read (newest first). */
+export const OVERVIEW_REMINDER_LIMIT = 100;
 /** Closed tasks shown beside the open ones (most recently closed first). */
 export const RECENTLY_CLOSED_TASKS = 10;
 /** Items whose histories the timeline reads (the most recently changed), and how many Queries run at once. */
@@ -114,6 +130,23 @@ function carePlanHistory(ctx: AppContext, p: CarePlan): Traced {
   };
 }
 
+function reminderHistory(ctx: AppContext, r: Reminder): Traced {
+  const item = reminderItem(r);
+  return {
+    updatedAt: r.updatedAt,
+    read: async () => {
+      const { items, more } = await recentTimelineItems(ctx, reminderKey(r.id).pk, PATIENT_TIMELINE_LIMIT);
+      return { entries: items.map((i) => fromReminderEntry(item, ZReminderTimelineEntry.parse(i))), more };
+    },
+  };
+}
+
+/** The patient's consent changes (both channels), newest first: one Query on their ledger. */
+async function readConsentActivity(ctx: AppContext, patientId: string): Promise<{ entries: ActivityEntry[]; more: boolean }> {
+  const { entries, more } = await queryConsentEntries(ctx, { patientId, limit: PATIENT_TIMELINE_LIMIT });
+  return { entries: entries.map(fromConsentEntry), more };
+}
+
 const byDueThenId = (a: { dueAt: string; id: string }, b: { dueAt: string; id: string }) => (a.dueAt !== b.dueAt ? (a.dueAt < b.dueAt ? -1 : 1) : a.id < b.id ? -1 : 1);
 const newestUpdate = (a: { updatedAt: string }, b: { updatedAt: string }) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0);
 
@@ -148,7 +181,8 @@ async function ehrRef(ctx: AppContext, link: { sourceId: string; reference: stri
  * chart pages, else its reference), and — only for the sections `role` may open (see
  * overviewAccess) — their referrals (open first), tasks (open, then recently closed) and care
  * plans, with ONE timeline merging those records' histories newest first, bounded to
- * PATIENT_TIMELINE_LIMIT entries. Records the role may not open are left out entirely, section and
+ * PATIENT_TIMELINE_LIMIT entries. The patient's own reminders (their status changes, with reason
+ * codes) and consent changes are on the timeline for every role that may read the patient. Records the role may not open are left out entirely, section and
  * timeline entries alike. Reads are Queries only: the patient index per kind, then each record's
  * own partition (the TIMELINE_ITEM_LIMIT most recently changed, TIMELINE_READ_CONCURRENCY at a
  * time). Returns PHI (names, notes): never log it. NotFoundError when there is no such patient.
@@ -157,26 +191,34 @@ export async function getPatientOverview(ctx: AppContext, options: { id: string;
   const patient = await getPatientRecord(ctx, options.id);
   if (!patient) throw new NotFoundError('Patient not found');
   const access = overviewAccess(options.role);
-  const [ehr, referrals, tasks, carePlans] = await Promise.all([
+  const patientData = isAllowed(API_POLICY, 'GET', '/api/patients/x', options.role);
+  const [ehr, referrals, tasks, carePlans, reminders, consent] = await Promise.all([
     ehrRef(ctx, patient.ehr),
     access.referrals ? readReferrals(ctx, patient.id) : undefined,
     access.tasks ? readTasks(ctx, patient.id) : undefined,
     access.carePlans ? listCarePlansForPatient(ctx, { patientId: patient.id, limit: OVERVIEW_CAREPLAN_LIMIT }) : undefined,
+    patientData ? queryRemindersForPatient(ctx, { patientId: patient.id, max: OVERVIEW_REMINDER_LIMIT }) : undefined,
+    patientData ? readConsentActivity(ctx, patient.id) : undefined,
   ]);
 
   const histories = [
     ...(referrals?.items ?? []).map((r) => referralHistory(ctx, r)),
     ...(tasks?.all ?? []).map((t) => taskHistory(ctx, t)),
     ...(carePlans?.carePlans ?? []).map((p) => carePlanHistory(ctx, p)),
+    ...(reminders?.reminders ?? []).map((r) => reminderHistory(ctx, r)),
   ].sort(newestUpdate);
   const traced = histories.slice(0, TIMELINE_ITEM_LIMIT);
   const read = await mapWithConcurrency(traced, TIMELINE_READ_CONCURRENCY, (h) => h.read());
-  const merged = mergeActivity(
-    read.map((r) => r.entries),
-    PATIENT_TIMELINE_LIMIT,
-  );
+  const merged = mergeActivity([...read.map((r) => r.entries), consent?.entries ?? []], PATIENT_TIMELINE_LIMIT);
   const truncated =
-    merged.truncated || histories.length > traced.length || read.some((r) => r.more) || !!referrals?.capped || !!tasks?.capped || !!carePlans?.nextCursor;
+    merged.truncated ||
+    histories.length > traced.length ||
+    read.some((r) => r.more) ||
+    !!referrals?.capped ||
+    !!tasks?.capped ||
+    !!carePlans?.nextCursor ||
+    !!reminders?.capped ||
+    !!consent?.more;
 
   return {
     patient,
@@ -197,11 +239,12 @@ export interface OverviewAuditResource {
 
 /**
  * What an overview disclosed, for the audit trail: the patient (a read) and every referral, task
- * and care plan it showed as a row or in the timeline (listed), each once.
+ * and care plan it showed as a row or in the timeline (listed), each once. Reminder and consent
+ * entries are the patient's own data, disclosed under the patient read.
  */
 export function overviewAuditResources(overview: PatientOverview): { patient: OverviewAuditResource; listed: OverviewAuditResource[] } {
   const patientId = overview.patient.id;
-  const type = { referral: 'Referral', task: 'Task', 'care-plan': 'CarePlan' } as const;
+  const type: Partial<Record<ActivityItemType, OverviewAuditResource['resourceType']>> = { referral: 'Referral', task: 'Task', 'care-plan': 'CarePlan' };
   const seen = new Map<string, OverviewAuditResource>();
   const add = (resourceType: OverviewAuditResource['resourceType'], resourceId: string) => {
     if (!seen.has(`${resourceType}:${resourceId}`)) seen.set(`${resourceType}:${resourceId}`, { resourceType, resourceId, patientId });
@@ -209,6 +252,9 @@ export function overviewAuditResources(overview: PatientOverview): { patient: Ov
   for (const r of overview.referrals?.items ?? []) add('Referral', r.id);
   for (const t of [...(overview.tasks?.open ?? []), ...(overview.tasks?.recentlyClosed ?? [])]) add('Task', t.id);
   for (const p of overview.carePlans?.items ?? []) add('CarePlan', p.id);
-  for (const e of overview.timeline.entries) add(type[e.item.type], e.item.id);
+  for (const e of overview.timeline.entries) {
+    const resourceType = type[e.item.type];
+    if (resourceType) add(resourceType, e.item.id);
+  }
   return { patient: { resourceType: 'Patient', resourceId: patientId, patientId }, listed: [...seen.values()] };
 }

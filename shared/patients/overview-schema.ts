@@ -11,20 +11,20 @@ import { ZPatient } from './schema';
  * no referrals), and nothing of an omitted section leaks into the timeline. All of it is PHI.
  */
 
-/** The kinds of record whose history the patient timeline merges. */
-export const ACTIVITY_ITEM_TYPES = ['referral', 'task', 'care-plan'] as const;
+/** The kinds of record whose history the patient timeline merges (`consent`: one channel's consent ledger). */
+export const ACTIVITY_ITEM_TYPES = ['referral', 'task', 'care-plan', 'reminder', 'consent'] as const;
 export const ZActivityItemType = z.enum(ACTIVITY_ITEM_TYPES);
 export type ActivityItemType = z.infer<typeof ZActivityItemType>;
 
-/** Which record an activity entry belongs to, with a short label (the service, the task or plan title). */
+/** Which record an activity entry belongs to, with a short label (the service, the task or plan title, the reminder's template and channel). */
 export const ZActivityItem = z.object({ type: ZActivityItemType, id: z.string(), label: z.string() });
 export type ActivityItem = z.infer<typeof ZActivityItem>;
 
 /** A status before or after a change; referrals also carry their business status. */
 export const ZActivityStatus = z.object({ status: z.string(), businessStatus: z.string().optional() });
 
-/** What happened, in the vocabulary of the item's own timeline (transition, note, attempt, revision…). */
-export const ACTIVITY_KINDS = ['created', 'transition', 'assignment', 'attempt', 'note', 'ehr-update', 'revision'] as const;
+/** What happened, in the vocabulary of the item's own timeline (transition, note, attempt, revision, reschedule, consent change…). */
+export const ACTIVITY_KINDS = ['created', 'transition', 'assignment', 'attempt', 'note', 'ehr-update', 'revision', 'rescheduled', 'opt-in', 'opt-out'] as const;
 
 /**
  * One entry of the patient timeline: what (kind, action, from → to), on which item, who and when.
@@ -43,6 +43,8 @@ export const ZActivityEntry = z.object({
   attempt: z.object({ channel: ZAttemptChannel, outcome: ZAttemptOutcome }).optional(),
   /** Care-plan revisions: which parts changed. */
   changes: z.array(z.enum(CAREPLAN_PARTS)).optional(),
+  /** Reminders: the reason code of the change (`opted-out`, `appointment-moved`); consent: its source (`sms-keyword`). A code, never text. */
+  reason: z.string().optional(),
   note: z.string().optional(),
 });
 export type ActivityEntry = z.infer<typeof ZActivityEntry>;

@@ -14,6 +14,8 @@ export const ZPatient = z.object({
   emails: z.array(z.object({ value: z.string(), use: z.string().optional() })).default([]),
   /** BCP-47 language code the patient prefers (from Patient.communication). */
   language: z.string().optional(),
+  /** IANA time zone (FHIR timezone extension, else the address's US state); reminders' quiet hours. */
+  timeZone: z.string().optional(),
   /** True until the EHR's Patient resource has been received. */
   pending: z.boolean().default(false),
   ehrVersion: z.string().optional(),

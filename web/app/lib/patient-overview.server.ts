@@ -32,7 +32,16 @@ export const CAREPLAN_CATEGORY_LABEL: Record<CarePlanCategory, string> = {
 
 const CAREPLAN_PART_LABEL: Record<CarePlanPart, string> = { title: 'title', description: 'description', goals: 'goals', activities: 'activities', careTeam: 'care team' };
 const CAREPLAN_KIND_LABEL: Record<string, string> = { created: 'Created', transition: 'Status changed', revision: 'Revised' };
-const ITEM_TYPE_LABEL: Record<ActivityItemType, string> = { referral: 'Referral', task: 'Task', 'care-plan': 'Care plan' };
+const ITEM_TYPE_LABEL: Record<ActivityItemType, string> = { referral: 'Referral', task: 'Task', 'care-plan': 'Care plan', reminder: 'Reminder', consent: 'Consent' };
+
+/** Headings of reminder and consent entries (their details are reason codes, shown as such). */
+const REMINDER_KIND_LABEL: Record<string, string> = {
+  created: 'Reminder scheduled',
+  transition: 'Reminder status changed',
+  rescheduled: 'Rescheduled',
+  'opt-in': 'Opted in',
+  'opt-out': 'Opted out',
+};
 
 /** Which of the page's links the role may follow (each page's own policy decides). */
 export function patientPageLinks(role: Role, patientId: string) {
@@ -48,10 +57,13 @@ export function patientPageLinks(role: Role, patientId: string) {
 }
 type PageLinks = ReturnType<typeof patientPageLinks>;
 
-const ITEM_PATH: Record<ActivityItemType, { path: string; link: keyof PageLinks }> = {
+/** The page each item type opens on; reminders and consent have no page of their own (they show here). */
+const ITEM_PATH: Record<ActivityItemType, { path: string; link: keyof PageLinks } | undefined> = {
   referral: { path: '/referrals/', link: 'referral' },
   task: { path: '/tasks/', link: 'task' },
   'care-plan': { path: '/care-plans/', link: 'carePlan' },
+  reminder: undefined,
+  consent: undefined,
 };
 
 function referralStatusText(s: { status: string; businessStatus?: string | undefined }): string {
@@ -70,6 +82,9 @@ export function describeActivity(e: ActivityEntry): { heading: string; detail?: 
   } else if (e.item.type === 'task') {
     heading = taskTimelineHeading(e.kind);
     detail = e.attempt ? `${ATTEMPT_CHANNEL_LABEL[e.attempt.channel]}: ${ATTEMPT_OUTCOME_LABEL[e.attempt.outcome]}` : move((s) => taskStatusLabel(s.status));
+  } else if (e.item.type === 'reminder' || e.item.type === 'consent') {
+    heading = REMINDER_KIND_LABEL[e.kind] ?? e.kind;
+    detail = e.reason ? `Reason: ${e.reason}` : move((s) => s.status);
   } else {
     heading = CAREPLAN_KIND_LABEL[e.kind] ?? e.kind;
     detail = e.changes?.length
@@ -170,7 +185,7 @@ export function toPatientPage(overview: PatientOverview, options: { role: Role; 
             type: e.item.type,
             typeLabel: ITEM_TYPE_LABEL[e.item.type],
             label: e.item.label,
-            href: links[target.link] ? `${target.path}${e.item.id}` : undefined,
+            href: target && links[target.link] ? `${target.path}${e.item.id}` : undefined,
           },
         };
       }),
