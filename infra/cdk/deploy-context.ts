@@ -9,6 +9,12 @@ export const CONTEXT = {
   authDomainPrefix: 'sidecar:authDomainPrefix',
   smartIssuers: 'sidecar:smartIssuers',
   frameAncestors: 'sidecar:frameAncestors',
+  /** The organization's name as patients know it, in reminder texts and emails (and the From name). */
+  organizationName: 'sidecar:organizationName',
+  /** Domain reminder emails come from (`reminders@<domain>`); the stack creates its SES identity. */
+  emailDomain: 'sidecar:emailDomain',
+  /** ARN of the End User Messaging SMS phone number or pool reminder texts come from. */
+  smsOriginationIdentity: 'sidecar:smsOriginationIdentity',
 } as const;
 
 /** Keys an earlier version read; setting one now is a mistake worth stopping the synth for. */
@@ -67,6 +73,27 @@ const ZSmartIssuer = z.object({
   clientId: z.string().min(1),
 });
 
+/**
+ * A name that is also valid as an email display name unquoted (SIDECAR_EMAIL_FROM's rule): letters,
+ * digits, spaces and `'&.-`, starting with a letter or digit.
+ */
+const ZOrganizationName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9 '&.-]{0,59}$/, "at most 60 letters, digits, spaces and '&.- (it is also the reminder emails' From name)");
+
+/** A DNS domain, lower case, at least two labels. */
+const ZEmailDomain = z
+  .string()
+  .regex(/^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a lower-case DNS domain such as example-hospital.org');
+
+/** End User Messaging SMS identities IAM can scope a send to: a phone number or a pool, by ARN. */
+const ZSmsOriginationIdentity = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:(?:phone-number|pool)\/[A-Za-z0-9_-]{1,64}$/,
+    'must be the ARN of an End User Messaging SMS phone number or pool (arn:aws:sms-voice:<region>:<account>:phone-number/<id>)',
+  );
+
 const ZContext = z.object({
   publicUrl: httpsOrigin().default(PLACEHOLDER_PUBLIC_URL),
   certificateArn: z
@@ -92,6 +119,9 @@ const ZContext = z.object({
       z.array(httpsOrigin()),
     )
     .default([]),
+  organizationName: ZOrganizationName.optional(),
+  emailDomain: ZEmailDomain.optional(),
+  smsOriginationIdentity: ZSmsOriginationIdentity.optional(),
 });
 
 /** A deploy's settings, validated: what the stack needs from the CDK context. */

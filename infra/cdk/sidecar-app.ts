@@ -69,6 +69,11 @@ export function addSidecarStack(app: App, options: SidecarAppOptions): SidecarSt
     authDomainPrefix: settings.authDomainPrefix,
     smartIssuers: settings.smartIssuers,
     frameAncestors: settings.frameAncestors,
+    messaging: {
+      organizationName: settings.organizationName,
+      emailDomain: settings.emailDomain,
+      smsOriginationIdentity: settings.smsOriginationIdentity,
+    },
     terminationProtection: true,
   });
   addNagChecks(app);

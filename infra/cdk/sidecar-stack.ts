@@ -1,13 +1,16 @@
 import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
+import { ENV } from '../../shared/config/env-names';
 import { CONSUMERS, RULES, type ConsumerId } from '../../shared/events/catalogue';
+import { DELIVERY_EVENT_PATTERNS } from '../../shared/reminders/delivery-event';
 import { ConsoleDistribution, type CustomDomain } from './constructs/console-distribution';
 import { DataTables } from './constructs/data-tables';
 import { EdgeFirewall } from './constructs/edge-firewall';
 import { EventRouting } from './constructs/event-routing';
 import { SidecarHttpApi } from './constructs/http-api';
 import { SidecarKeys } from './constructs/keys';
+import { PatientMessaging, type PatientMessagingSettings } from './constructs/patient-messaging';
 import { StaffIdentity } from './constructs/staff-identity';
 import type { SmartIssuer } from './deploy-context';
 import {
@@ -49,6 +52,8 @@ export interface SidecarStackProps extends StackProps {
   readonly smartIssuers?: readonly SmartIssuer[];
   /** Origins allowed to frame the console (an EHR embedding it). @default none */
   readonly frameAncestors?: readonly string[];
+  /** Patient reminders: organization name, email domain, SMS origination identity. @default none (sends refused, with a warning) */
+  readonly messaging?: PatientMessagingSettings;
 }
 
 export interface SidecarFunctions {
@@ -59,18 +64,22 @@ export interface SidecarFunctions {
   readonly deadLetterRecorder: SidecarFunction;
   readonly republishSweep: SidecarFunction;
   readonly slaBreachSweep: SidecarFunction;
+  readonly reminderSweep: SidecarFunction;
+  readonly deliveryEvents: SidecarFunction;
+  readonly inboundSms: SidecarFunction;
 }
 
 /** The dead-letter recorder's timeout; its queues' visibility timeout is six times this. */
 const DEAD_LETTER_RECORDER_TIMEOUT = Duration.seconds(30);
 
 /**
- * Reserved concurrency per function: 112 in all (3 × 20 + 4 consumers × 10 + 10 + 2 × 1), so the
- * account's Lambda concurrency limit must be at least 212, since Lambda keeps 100 unreserved.
- * The dead-letter recorder's 10 covers its 4 queues × 2 pollers; the republish and SLA breach
- * sweeps are single-flight by design.
+ * Reserved concurrency per function: 3 × 20 (api, console, webhooks) + 10 per catalogue consumer +
+ * 10 (dead-letter recorder) + 3 × 1 (sweeps) + 2 × 5 (delivery events, inbound SMS), so the
+ * account's Lambda concurrency limit must be at least that plus 100, which Lambda keeps unreserved.
+ * The dead-letter recorder's 10 covers its queues × 2 pollers; the republish, SLA breach and
+ * reminder sweeps are single-flight by design.
  */
-const CONCURRENCY = { api: 20, console: 20, webhooks: 20, consumer: 10, deadLetter: 10, sweep: 1 } as const;
+const CONCURRENCY = { api: 20, console: 20, webhooks: 20, consumer: 10, deadLetter: 10, sweep: 1, messaging: 5 } as const;
 
 /**
  * Sidecar on AWS. Composes the constructs: keys, staff sign-in (Cognito), tables, event routing,
@@ -81,6 +90,7 @@ export class SidecarStack extends Stack {
   readonly identity: StaffIdentity;
   readonly data: DataTables;
   readonly routing: EventRouting;
+  readonly messaging: PatientMessaging;
   readonly functions: SidecarFunctions;
   readonly http: SidecarHttpApi;
   readonly firewall: EdgeFirewall;
@@ -241,6 +251,70 @@ export class SidecarStack extends Stack {
       'Sidecar: every minute, mark past-due tasks and referrals breached and escalate them',
     );
 
+    // Patient reminders: the send sweep, the providers' delivery events (default bus), patients' replies (SNS).
+    const messaging = new PatientMessaging(this, 'Messaging', { key: keys.data, ...props.messaging });
+    keys.allowSmsInboundTopic();
+
+    const reminderSweep = minuteSweep(
+      'ReminderSweep',
+      'functions/sweeps/reminders.ts',
+      'sidecar-reminders',
+      'Sidecar: sends the patient reminders that are due, by SMS and email, within consent, quiet hours and caps',
+    );
+    bindTable(reminderSweep, data.records, 'readWrite');
+    bindTable(reminderSweep, data.inbox, 'none');
+    bindTable(reminderSweep, data.audit, 'none');
+    bindEventBus(reminderSweep, routing.bus, 'none');
+    reminderSweep.addEnvironment(ENV.publicUrl, props.publicUrl); // the link in each reminder
+    messaging.bindSms(reminderSweep);
+    messaging.bindEmail(reminderSweep);
+    routing.addSchedule(
+      'ReminderSchedule',
+      reminderSweep,
+      events.Schedule.rate(Duration.minutes(1)),
+      'Sidecar: every minute, send the patient reminders that are due',
+    );
+
+    const deliveryEvents = lambda('DeliveryEvents', {
+      entry: 'functions/messaging/delivery-events.ts',
+      serviceName: 'sidecar-delivery-events',
+      description: 'Sidecar: SMS and email delivery events → reminder status, bad contact points, outreach tasks',
+      invocation: 'async',
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      reservedConcurrency: CONCURRENCY.messaging,
+      deadLetterQueue: routing.lastResortQueue,
+      asyncRetryAttempts: 2,
+      asyncMaxEventAge: Duration.hours(1),
+    });
+    bindTable(deliveryEvents, data.records, 'readWrite');
+    bindTable(deliveryEvents, data.inbox, 'none');
+    bindTable(deliveryEvents, data.audit, 'none');
+    bindEventBus(deliveryEvents, routing.bus, 'none');
+    for (const pattern of DELIVERY_EVENT_PATTERNS) {
+      const [source] = pattern.source;
+      routing.addServiceEventRule(`DeliveryEvents-${source}`, pattern, deliveryEvents, `Sidecar: ${source} delivery events to the delivery-events function`);
+    }
+
+    const inboundSms = lambda('InboundSms', {
+      entry: 'functions/messaging/inbound-sms.ts',
+      serviceName: 'sidecar-inbound-sms',
+      description: 'Sidecar: patients replying to reminder texts (STOP, HELP, opt-out in plain words)',
+      invocation: 'async',
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      reservedConcurrency: CONCURRENCY.messaging,
+      deadLetterQueue: routing.lastResortQueue,
+      asyncRetryAttempts: 2,
+      asyncMaxEventAge: Duration.hours(1),
+    });
+    bindTable(inboundSms, data.records, 'readWrite');
+    bindTable(inboundSms, data.inbox, 'none');
+    bindTable(inboundSms, data.audit, 'none');
+    bindEventBus(inboundSms, routing.bus, 'none');
+    messaging.bindSms(inboundSms); // the one confirmation of an opt-out, and the HELP answer
+    messaging.subscribeInboundSms(inboundSms);
+
     const http = new SidecarHttpApi(this, 'Http', {
       api,
       webhooks,
@@ -266,6 +340,7 @@ export class SidecarStack extends Stack {
     this.identity = identity;
     this.data = data;
     this.routing = routing;
+    this.messaging = messaging;
     this.functions = {
       api,
       console: consoleFn,
@@ -274,6 +349,9 @@ export class SidecarStack extends Stack {
       deadLetterRecorder: deadLetters,
       republishSweep: republish,
       slaBreachSweep: slaBreach,
+      reminderSweep,
+      deliveryEvents,
+      inboundSms,
     };
     this.http = http;
     this.firewall = firewall;
@@ -294,6 +372,14 @@ export class SidecarStack extends Stack {
     new CfnOutput(this, 'UserPoolId', {
       description: 'Staff accounts: create users here and add each to its role group',
       value: identity.userPool.userPoolId,
+    });
+    new CfnOutput(this, 'InboundSmsTopicArn', {
+      description: 'Turn on two-way SMS for the origination phone number with this topic as its destination (patients\' replies: STOP, HELP)',
+      value: messaging.inboundSmsTopic.topicArn,
+    });
+    new CfnOutput(this, 'EmailConfigurationSetName', {
+      description: 'SES configuration set of reminder emails (suppression list, TLS required, events to the default bus)',
+      value: messaging.emailConfigurationSet.configurationSetName,
     });
     new CfnOutput(this, 'SignInDomain', {
       description: 'Cognito-hosted sign-in pages',

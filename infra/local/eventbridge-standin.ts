@@ -31,11 +31,22 @@ export interface EventBridgeEvent {
   detail: Record<string, unknown>;
 }
 
-export type DeliverFn = (consumerId: ConsumerId, event: EventBridgeEvent) => Promise<void>;
-export type DeadLetterFn = (consumerId: ConsumerId, event: EventBridgeEvent, error: unknown) => void | Promise<void>;
+/**
+ * What a rule delivers to: by default a catalogue consumer; a bus standing in for another bus (the
+ * account's default bus, where AWS services publish) routes to its own targets by its own rules.
+ */
+export type DeliverFn<C extends string = ConsumerId> = (consumerId: C, event: EventBridgeEvent) => Promise<void>;
+export type DeadLetterFn<C extends string = ConsumerId> = (consumerId: C, event: EventBridgeEvent, error: unknown) => void | Promise<void>;
 
-export interface DeadLetter {
-  consumerId: ConsumerId;
+/** A rule of the stand-in: events matching `pattern` go to `consumer`. The catalogue's RULES are these. */
+export interface StandInRule<C extends string = ConsumerId> {
+  name: string;
+  consumer: C;
+  pattern: RuleDefinition['pattern'];
+}
+
+export interface DeadLetter<C extends string = ConsumerId> {
+  consumerId: C;
   rule: string;
   event: EventBridgeEvent;
   /** The error of the last attempt. */
@@ -44,12 +55,12 @@ export interface DeadLetter {
   failedAt: string;
 }
 
-export interface StartEventBridgeStandInOptions {
+export interface StartEventBridgeStandInOptions<C extends string = ConsumerId> {
   /** The one bus this stand-in knows; entries naming another bus fail (see the decision record). */
   busName: string;
-  deliver: DeliverFn;
+  deliver: DeliverFn<C>;
   /** Called once an event has exhausted its retries (also kept in `deadLetters()`). */
-  onDeadLetter?: DeadLetterFn;
+  onDeadLetter?: DeadLetterFn<C>;
   /** First retry delay; doubles per attempt, with jitter. Default 1000 ms (tests use a few ms). */
   baseDelayMs?: number;
   /** Upper bound of one retry delay. Default 60 s. */
@@ -60,11 +71,11 @@ export interface StartEventBridgeStandInOptions {
   account?: string;
   /** `region` of the envelopes; default: the region the client signed for, else us-east-1. */
   region?: string;
-  /** Rules to route by; default the catalogue's RULES. */
-  rules?: readonly RuleDefinition[];
+  /** Rules to route by; default the catalogue's RULES (so required for any other kind of target). */
+  rules?: readonly StandInRule<C>[];
 }
 
-export interface EventBridgeStandIn {
+export interface EventBridgeStandIn<C extends string = ConsumerId> {
   /** e.g. `http://127.0.0.1:41234`; give it to EventBridgeClient as `endpoint`. */
   endpoint: string;
   port: number;
@@ -75,7 +86,7 @@ export interface EventBridgeStandIn {
   stop(): Promise<void>;
   /** Resolves when no delivery is running or scheduled (immediately if none). */
   idle(): Promise<void>;
-  deadLetters(): DeadLetter[];
+  deadLetters(): DeadLetter<C>[];
   /**
    * Failure injection for testing a publisher: the next `entries` otherwise-accepted entries fail
    * with ErrorCode InternalFailure (a partial failure, FailedEntryCount > 0), and the next `whole`
@@ -99,9 +110,9 @@ interface ResultEntry {
   ErrorMessage?: string;
 }
 
-interface Job {
+interface Job<C extends string> {
   rule: string;
-  consumerId: ConsumerId;
+  consumerId: C;
   event: EventBridgeEvent;
   attempts: number;
   acceptedAt: number;
@@ -118,14 +129,15 @@ class HttpError extends Error {
 }
 
 /** Starts the stand-in on 127.0.0.1 and resolves once it listens. */
-export async function startEventBridgeStandIn(options: StartEventBridgeStandInOptions): Promise<EventBridgeStandIn> {
-  const rules = options.rules ?? RULES;
+export async function startEventBridgeStandIn<C extends string = ConsumerId>(options: StartEventBridgeStandInOptions<C>): Promise<EventBridgeStandIn<C>> {
+  // Without rules of its own the stand-in is Sidecar's bus, whose targets are catalogue consumers.
+  const rules = options.rules ?? (RULES as readonly StandInRule<string>[] as readonly StandInRule<C>[]);
   for (const rule of rules) validatePattern(rule.pattern);
   const baseDelayMs = options.baseDelayMs ?? 1_000;
   const maxDelayMs = options.maxDelayMs ?? 60_000;
   const account = options.account ?? DEFAULT_ACCOUNT;
 
-  const dead: DeadLetter[] = [];
+  const dead: DeadLetter<C>[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const running = new Set<Promise<void>>();
   let pending = 0;
@@ -148,8 +160,8 @@ export async function startEventBridgeStandIn(options: StartEventBridgeStandInOp
     return ceiling / 2 + Math.random() * (ceiling / 2); // "equal jitter"
   };
 
-  const deadLetter = async (job: Job, error: unknown) => {
-    const letter: DeadLetter = {
+  const deadLetter = async (job: Job<C>, error: unknown) => {
+    const letter: DeadLetter<C> = {
       consumerId: job.consumerId,
       rule: job.rule,
       event: job.event,
@@ -174,7 +186,7 @@ export async function startEventBridgeStandIn(options: StartEventBridgeStandInOp
     }
   };
 
-  const attempt = (job: Job) => {
+  const attempt = (job: Job<C>) => {
     if (stopped) {
       settle();
       return;
@@ -205,7 +217,7 @@ export async function startEventBridgeStandIn(options: StartEventBridgeStandInOp
     void run.finally(() => running.delete(run));
   };
 
-  const putEvents = (body: unknown, request: IncomingMessage): { result: { Entries: ResultEntry[]; FailedEntryCount: number }; jobs: Job[] } => {
+  const putEvents = (body: unknown, request: IncomingMessage): { result: { Entries: ResultEntry[]; FailedEntryCount: number }; jobs: Job<C>[] } => {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new HttpError(400, 'SerializationException', 'Start of structure or map found where not expected.');
     }
@@ -229,7 +241,7 @@ export async function startEventBridgeStandIn(options: StartEventBridgeStandInOp
 
     const region = options.region ?? signedRegion(request) ?? DEFAULT_REGION;
     const results: ResultEntry[] = [];
-    const jobs: Job[] = [];
+    const jobs: Job<C>[] = [];
     for (const raw of entries) {
       const outcome = checkEntry(raw, options.busName);
       if (!outcome.ok) {

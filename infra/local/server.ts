@@ -7,14 +7,16 @@ import { createApiApp } from '../../functions/api/app';
 import { createConsoleApp } from '../../functions/console/app';
 import { createWebhooksApp } from '../../functions/webhooks/app';
 import type { AppContext } from '../../shared/context';
+import { LOCAL_CONTROL_BASE } from './local-control';
 import { LOOPBACK } from './ports';
 
 /**
  * The one local port: console, /api and /webhooks, exactly the apps the Lambdas run (API Gateway
  * routes `/api/*`, `/webhooks/*` and `$default` the same way), plus the console's built assets,
- * which CloudFront serves from S3 on AWS.
+ * which CloudFront serves from S3 on AWS. `control` (local-control.ts) is the local-only control
+ * API under /_local, which nothing on AWS has.
  */
-export function createLocalApp(ctx: AppContext, options: { build: ServerBuild; clientDir: string }) {
+export function createLocalApp(ctx: AppContext, options: { build: ServerBuild; clientDir: string; control?: Hono }) {
   const api = createApiApp(ctx);
   const webhooks = createWebhooksApp(ctx);
   const consoleApp = createConsoleApp(ctx, options.build);
@@ -27,6 +29,8 @@ export function createLocalApp(ctx: AppContext, options: { build: ServerBuild; c
   app.get('/favicon.ico', (c) => c.body(null, 204));
   app.all('/api/*', (c) => api.fetch(c.req.raw, c.env));
   app.all('/webhooks/*', (c) => webhooks.fetch(c.req.raw, c.env));
+  const { control } = options;
+  if (control) app.all(`${LOCAL_CONTROL_BASE}/*`, (c) => control.fetch(c.req.raw, c.env));
   app.all('*', (c) => consoleApp.fetch(c.req.raw, c.env));
   return app;
 }

@@ -6,6 +6,7 @@ import { errorFields, logger } from '../../shared/logger';
 import { EMAIL_REFERENCE_TAG } from '../../shared/messaging/email';
 import type { EventBridgeEvent } from './eventbridge-standin';
 import { type EmailOutboxEntry, type MessagingEventListener, openOutbox } from './messaging-outbox';
+import { handleControlRequest, isControlRequest } from './outbox-control';
 import { LOOPBACK } from './ports';
 import { readBody } from './read-body';
 
@@ -20,6 +21,8 @@ import { readBody } from './read-body';
  * SES's mailbox simulator addresses behave as on SES: `bounce@simulator.amazonses.com` hard-bounces,
  * `complaint@…` is delivered then complained about, `suppressionlist@…` bounces as suppressed,
  * `success@…` (and any other address) is delivered; `+label` suffixes are ignored.
+ * Beside SendEmail it answers the local control API (`GET /_local/outbox`, see outbox-control.ts)
+ * for the console's outbox page.
  *
  * Deliberate differences: exactly one recipient (To only; Sidecar never addresses two patients in
  * one email), no Raw or Template content, no sandbox or identity verification, no Send/Open/Click
@@ -193,6 +196,10 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
       response.end(text);
     };
     try {
+      if (isControlRequest(request)) {
+        await handleControlRequest(request, response, { port, entries: () => outbox.entries() });
+        return;
+      }
       const raw = await readBody(request, MAX_BODY_BYTES);
       if (raw === undefined) throw new ServiceError('BadRequestException', 'Request body is too large.', 413);
       if (request.method !== 'POST' || request.url?.split('?')[0] !== PATH) {

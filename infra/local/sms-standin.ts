@@ -7,6 +7,7 @@ import { SMS_REFERENCE_CONTEXT_KEY } from '../../shared/messaging/sms';
 import { isGsm7Basic } from '../../shared/reminders/gsm7';
 import type { EventBridgeEvent } from './eventbridge-standin';
 import { type InboundSmsPayload, type MessagingEventListener, openOutbox, type SmsOutboxEntry } from './messaging-outbox';
+import { handleControlRequest, isControlRequest, ZPatientReply } from './outbox-control';
 import { LOOPBACK } from './ports';
 import { readBody } from './read-body';
 
@@ -19,7 +20,9 @@ import { readBody } from './read-body';
  * destination), a final delivery event follows after `deliveryDelayMs`, shaped as EventBridge
  * delivers it (`source: aws.sms-voice`, `detail-type: Text Message Delivery Status Updated`).
  * Test numbers: ending 0001 → TEXT_INVALID, ending 0002 → TEXT_CARRIER_BLOCKED, else TEXT_DELIVERED.
- * `replyFromPatient` plays a patient texting back (two-way SMS: the SNS payload shape).
+ * `replyFromPatient` plays a patient texting back (two-way SMS: the SNS payload shape). Beside
+ * SendTextMessage it answers the local control API (`GET /_local/outbox`, `POST /_local/reply`, see
+ * outbox-control.ts) for the console's outbox page.
  *
  * Deliberate differences: opt-outs are self-managed (the stand-in keeps no opt-out list and sends
  * no keyword replies — Sidecar answers STOP and HELP itself); only the final event is emitted;
@@ -92,7 +95,6 @@ const OUTCOMES = {
   blocked: { eventType: 'TEXT_CARRIER_BLOCKED', messageStatus: 'CARRIER_BLOCKED', description: 'Carrier has blocked the message', status: 'blocked' },
 } as const;
 
-const ZReply = z.object({ from: z.string().regex(E164), to: z.string().regex(E164).optional(), body: z.string().min(1).max(MAX_MESSAGE_CHARACTERS) });
 
 class ServiceError extends Error {
   constructor(
@@ -171,6 +173,38 @@ export async function startSmsStandIn(options: SmsStandInOptions = {}): Promise<
     return { MessageId: entry.id };
   };
 
+  /** A patient texts back (see SmsStandIn.replyFromPatient). */
+  const replyFromPatient = (input: { from: string; to?: string; body: string }): SmsOutboxEntry => {
+    const parsed = ZPatientReply.safeParse(input);
+    if (!parsed.success) throw new Error('A patient reply needs an E.164 `from` (and `to`) and a body of 1–1600 characters');
+    const { from, body } = parsed.data;
+    const answered = outbox.entries().filter((e) => e.direction === 'outbound' && e.to === from).at(-1);
+    const to = parsed.data.to ?? answered?.from ?? originationNumber;
+    const keyword = body.trim().split(/\s+/)[0]?.toUpperCase();
+    const entry: SmsOutboxEntry = {
+      channel: 'sms',
+      id: randomUUID(),
+      direction: 'inbound',
+      to,
+      from,
+      body,
+      ...(answered ? { inReplyTo: answered.id } : {}),
+      sentAt: new Date().toISOString(),
+      status: 'received',
+    };
+    outbox.add(entry);
+    const payload: InboundSmsPayload = {
+      originationNumber: from,
+      destinationNumber: to,
+      ...(keyword && DEFAULT_KEYWORDS.has(keyword) ? { messageKeyword: keyword } : {}),
+      messageBody: body,
+      inboundMessageId: entry.id,
+      ...(answered ? { previousPublishedMessageId: answered.id } : {}),
+    };
+    outbox.emit({ kind: 'inbound', payload });
+    return { ...entry };
+  };
+
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const reply = (status: number, payload: unknown) => {
       const text = JSON.stringify(payload);
@@ -178,6 +212,10 @@ export async function startSmsStandIn(options: SmsStandInOptions = {}): Promise<
       response.end(text);
     };
     try {
+      if (isControlRequest(request)) {
+        await handleControlRequest(request, response, { port, entries: () => outbox.entries(), reply: replyFromPatient });
+        return;
+      }
       const raw = await readBody(request, MAX_BODY_BYTES);
       if (raw === undefined) throw new ServiceError('ValidationException', 'Request body is too large.', 413);
       if (request.method !== 'POST' || request.headers['x-amz-target'] !== TARGET) {
@@ -229,36 +267,7 @@ export async function startSmsStandIn(options: SmsStandInOptions = {}): Promise<
     },
     outbox: () => outbox.entries(),
     onEvent: (listener) => outbox.onEvent(listener),
-    replyFromPatient: (input) => {
-      const parsed = ZReply.safeParse(input);
-      if (!parsed.success) throw new Error('A patient reply needs an E.164 `from` (and `to`) and a body of 1–1600 characters');
-      const { from, body } = parsed.data;
-      const answered = outbox.entries().filter((e) => e.direction === 'outbound' && e.to === from).at(-1);
-      const to = parsed.data.to ?? answered?.from ?? originationNumber;
-      const keyword = body.trim().split(/\s+/)[0]?.toUpperCase();
-      const entry: SmsOutboxEntry = {
-        channel: 'sms',
-        id: randomUUID(),
-        direction: 'inbound',
-        to,
-        from,
-        body,
-        ...(answered ? { inReplyTo: answered.id } : {}),
-        sentAt: new Date().toISOString(),
-        status: 'received',
-      };
-      outbox.add(entry);
-      const payload: InboundSmsPayload = {
-        originationNumber: from,
-        destinationNumber: to,
-        ...(keyword && DEFAULT_KEYWORDS.has(keyword) ? { messageKeyword: keyword } : {}),
-        messageBody: body,
-        inboundMessageId: entry.id,
-        ...(answered ? { previousPublishedMessageId: answered.id } : {}),
-      };
-      outbox.emit({ kind: 'inbound', payload });
-      return { ...entry };
-    },
+    replyFromPatient,
     idle: () => outbox.idle(),
     stop: async () => {
       outbox.close();

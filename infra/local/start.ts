@@ -3,7 +3,10 @@
  * DynamoDB Local (data under SIDECAR_DATA_DIR, default .data/) · the EventBridge and Secrets
  * Manager stand-ins · an embedded OpenID Connect provider with one seeded user per role (Cognito's
  * part) · console, /api and /webhooks on one port · the EHR simulator posting signed events and
- * playing the SMART authorization server · the republish and SLA breach sweeps on a timer. Ctrl-C stops everything.
+ * playing the SMART authorization server · the SMS and SES stand-ins with their outboxes (the
+ * console's /outbox page) and the default bus their delivery events go to · the republish, SLA
+ * breach and reminder sweeps on a timer · a movable local clock (`/_local/clock`, local-control.ts).
+ * Ctrl-C stops everything.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,11 +21,15 @@ import { consumeEvent, recordDeadLetter } from '../../shared/inbox/consume-event
 import { republishPending } from '../../shared/inbox/republish-pending';
 import { errorFields, logger } from '../../shared/logger';
 import { sweepBreaches } from '../../shared/sla/breach-sweep';
+import { sendDueReminders } from '../../shared/reminders/send-due-reminders';
 import { recordSignIn, type Role } from '../../shared/users/directory';
 import { registerWebhookSource } from '../../shared/webhooks/register-webhook-source';
 import { LOCAL_CREDENTIALS, ensureTables, startDynamoDbLocal } from './dynamodb';
-import { startEventBridgeStandIn } from './eventbridge-standin';
+import { type DeadLetterFn, type DeliverFn, startEventBridgeStandIn } from './eventbridge-standin';
 import { startEhrSimulator } from './ehr-sim/simulator';
+import { createLocalClock } from './local-clock';
+import { createLocalControlApp, LOCAL_CONTROL_PATHS } from './local-control';
+import { startLocalMessaging } from './messaging';
 import { DEFAULT_LOCAL_PASSWORD, LOCAL_ACCOUNTS, LOCAL_PASSWORD_ENV } from './oidc/accounts';
 import { startOidcProvider } from './oidc/provider';
 import { startSecretsManagerStandIn } from './secretsmanager-standin';
@@ -38,6 +45,8 @@ const SMART_CLIENT_ID = 'sidecar-local';
 /** The API's audience in access tokens (a resource indicator: an absolute URI). */
 const API_AUDIENCE = 'urn:sidecar:api';
 const SWEEP_MS = 60_000;
+/** Every 30 s, so a reminder goes within a minute of its time (the Lambda's schedule is every minute, and its run takes under one). */
+const REMINDER_SWEEP_MS = 30_000;
 
 function fail(message: string): never {
   process.stderr.write(`\nSidecar could not start: ${message}\n`);
@@ -78,8 +87,8 @@ async function main(): Promise<void> {
   await ensureTables(admin, tables);
   admin.destroy();
 
-  let deliver: Parameters<typeof startEventBridgeStandIn>[0]['deliver'] = async () => undefined;
-  let deadLetter: NonNullable<Parameters<typeof startEventBridgeStandIn>[0]['onDeadLetter']> = () => undefined;
+  let deliver: DeliverFn = async () => undefined;
+  let deadLetter: DeadLetterFn = () => undefined;
   const busName = 'sidecar-local';
   const bus = await startEventBridgeStandIn({ busName, deliver: (c, e) => deliver(c, e), onDeadLetter: (c, e, err) => deadLetter(c, e, err) });
   const secretsManager = await startSecretsManagerStandIn({ file: path.join(dataDir, 'secrets-manager.json') });
@@ -91,8 +100,14 @@ async function main(): Promise<void> {
     apiAudience: API_AUDIENCE,
   }).catch((e: unknown) => fail(`the sign-in provider could not start on port ${oidcPort} (${e instanceof Error ? e.message : e}); set ${ENV.oidcPort}`));
 
+  // One clock for Sidecar and the simulated hospital, so moving it is time passing for both.
+  const clock = createLocalClock();
+  const region = process.env[ENV.region] || 'us-east-1';
+  const messaging = await startLocalMessaging({ dataDir, region, organizationName: process.env[ENV.organizationName] });
+
   const secret = webhookSecret(dataDir, SOURCE_ID);
   const sim = await startEhrSimulator({
+    now: () => clock.now(),
     port: simPort,
     sidecarWebhookUrl: `http://127.0.0.1:${port}/webhooks/ehr/${SOURCE_ID}`,
     secret,
@@ -102,7 +117,7 @@ async function main(): Promise<void> {
 
   // Configuration reaches the shared code only through its validated config, as on Lambda.
   Object.assign(process.env, {
-    [ENV.region]: process.env[ENV.region] || 'us-east-1',
+    [ENV.region]: region,
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID || LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY || LOCAL_CREDENTIALS.secretAccessKey,
     [ENV.recordsTable]: tables.records,
@@ -119,8 +134,10 @@ async function main(): Promise<void> {
     [ENV.oidcApiAudience]: API_AUDIENCE,
     [ENV.smartIssuers]: JSON.stringify([{ iss: sim.fhirBaseUrl, clientId: SMART_CLIENT_ID, sourceId: SOURCE_ID }]),
     [ENV.frameAncestors]: sim.url,
+    ...messaging.env,
   });
-  const ctx = createContext({ config: getConfig() });
+  const ctx = createContext({ config: getConfig(), clock });
+  messaging.connect(ctx);
   deliver = (consumerId, event) => consumeEvent(ctx, consumerId, event);
   deadLetter = (consumerId, event, error) => recordDeadLetter(ctx, consumerId, event.detail, error instanceof Error ? error.message : 'failed');
 
@@ -130,7 +147,8 @@ async function main(): Promise<void> {
   for (const account of LOCAL_ACCOUNTS) await recordSignIn(ctx, { id: account.sub, name: account.name, role: account.groups[0] as Role });
 
   const build = (await import(pathToFileURL(serverBuildPath).href)) as ServerBuild;
-  const app = createLocalApp(ctx, { build, clientDir: path.join(ROOT, 'web/build/client') });
+  const control = createLocalControlApp({ clock, hosts: [...new Set([`${HOST}:${port}`, new URL(publicUrl).host])] });
+  const app = createLocalApp(ctx, { build, clientDir: path.join(ROOT, 'web/build/client'), control });
   const server = await listen(app, port).catch((e: unknown) => fail(`port ${port} is not free (${e instanceof Error ? e.message : e}); set PORT`));
 
   const sweep = setInterval(() => {
@@ -139,6 +157,15 @@ async function main(): Promise<void> {
   const slaSweep = setInterval(() => {
     sweepBreaches(ctx).catch((e: unknown) => logger.error('SLA breach sweep failed', errorFields(e)));
   }, SWEEP_MS);
+  // One run at a time, as the Lambda's reserved concurrency of 1 makes it on AWS.
+  let reminderRun: Promise<unknown> | undefined;
+  const reminderSweep = setInterval(() => {
+    reminderRun ??= sendDueReminders(ctx)
+      .catch((e: unknown) => logger.error('Reminder sweep failed', errorFields(e)))
+      .finally(() => {
+        reminderRun = undefined;
+      });
+  }, REMINDER_SWEEP_MS);
 
   const base = publicUrl;
   const accounts = LOCAL_ACCOUNTS.map((a) => `      ${a.username.padEnd(8)} ${a.groups.join(', ').padEnd(12)} ${a.name}`);
@@ -156,6 +183,9 @@ async function main(): Promise<void> {
       `  EHR simulator    FHIR ${sim.fhirBaseUrl} · charts ${sim.uiBaseUrl} · scenarios: npm run ehr -- --help`,
       `  SMART launch     "Launch Sidecar" on any chart page (the simulator is the SMART authorization server)`,
       `  Dev page         ${base}/dev     (post EHR scenarios from the browser)`,
+      `  Outbox           ${base}/outbox  (reminder texts and emails; reply to a text as the patient)`,
+      `  SMS / SES        stand-ins at ${messaging.sms.endpoint} · ${messaging.ses.endpoint}   outboxes in ${dataDir}`,
+      `  Clock            ${base}${LOCAL_CONTROL_PATHS.clock}   (POST {"now": "<ISO time>"} moves it forward; tests and demos)`,
       `  DynamoDB Local   ${dynamo.endpoint}   data in ${dataDir}`,
       `  EventBridge      stand-in at ${bus.endpoint} (bus ${busName})`,
       '',
@@ -176,9 +206,11 @@ async function main(): Promise<void> {
     process.stdout.write(`\n${signal}: stopping Sidecar…\n`);
     clearInterval(sweep);
     clearInterval(slaSweep);
+    clearInterval(reminderSweep);
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await sim.close().catch(() => undefined);
     await identity.close().catch(() => undefined);
+    await messaging.stop().catch(() => undefined);
     await secretsManager.stop().catch(() => undefined);
     await bus.stop().catch(() => undefined);
     await dynamo.stop().catch(() => undefined);

@@ -100,6 +100,9 @@ export const CONSOLE_POLICY: PolicyTable = {
   '/admin/users': { GET: AUDIT_READ },
   // The EHR simulator's control page exists only when a simulator is configured (local runs).
   '/dev': { GET: ANY, POST: ANY },
+  // Local runs only (the messaging stand-ins' outbox): it shows patients' numbers and texts, so those
+  // who read reminders see it, and those who manage consent may reply as a patient; admins do no patient work.
+  '/outbox': { GET: REMINDERS_READ, POST: REMINDERS_WRITE },
 };
 
 interface CompiledRoute {

@@ -73,6 +73,25 @@ const ZConfig = z.object({
       .regex(/^[^\p{Cc}]+$/u, 'must be one line of text')
       .optional(),
   }),
+  reminders: z.object({
+    /**
+     * Hours before an EHR appointment's start at which its reminders go out ("72,24"): whole hours
+     * from 1 to 720, distinct, at most five (the bounds of ZAppointmentReminderOffsets). Unset:
+     * DEFAULT_APPOINTMENT_REMINDER_OFFSETS_HOURS.
+     */
+    appointmentOffsetsHours: z
+      .string()
+      .regex(/^\s*\d{1,4}(?:\s*,\s*\d{1,4})*\s*$/, 'must be whole hours separated by commas, e.g. "72,24"')
+      .transform((s) => s.split(',').map((hours) => Number(hours.trim())))
+      .pipe(
+        z
+          .array(z.number().int().min(1).max(720))
+          .min(1)
+          .max(5)
+          .refine((offsets) => new Set(offsets).size === offsets.length, 'offsets must be distinct'),
+      )
+      .optional(),
+  }),
 });
 
 /** `reminders@example.org` or `Example Clinic <reminders@example.org>`, as SES accepts in FromEmailAddress unencoded. */
@@ -127,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       emailFrom: blank(env[ENV.emailFrom]),
       organizationName: blank(env[ENV.organizationName]),
     },
+    reminders: { appointmentOffsetsHours: blank(env[ENV.appointmentReminderOffsetsHours]) },
   });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);

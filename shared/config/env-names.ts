@@ -48,6 +48,8 @@ export const ENV = {
   emailFrom: 'SIDECAR_EMAIL_FROM',
   /** The organization's name as patients know it, used in reminder messages. */
   organizationName: 'SIDECAR_ORGANIZATION_NAME',
+  /** Hours before an EHR appointment's start at which its reminders go out, comma-separated (default `72,24`). */
+  appointmentReminderOffsetsHours: 'SIDECAR_APPOINTMENT_REMINDER_OFFSETS_HOURS',
   /** KMS key (the stack's CMK) used to encrypt secrets Sidecar creates in Secrets Manager. */
   secretsKmsKeyId: 'SIDECAR_SECRETS_KMS_KEY_ID',
   /** Name prefix of Sidecar's secrets in Secrets Manager (default `sidecar/`). */

@@ -80,6 +80,11 @@ export const CONSUMERS = [
     description: 'Patient created or updated → the minimum-necessary patient projection',
     detailTypes: ['Patient.changed'],
   },
+  {
+    id: 'appointment-reminders',
+    description: "Appointment booked, moved, cancelled, no-show, entered-in-error or deleted → the patient's reminders scheduled, moved or cancelled",
+    detailTypes: ['Appointment.changed'],
+  },
 ] as const satisfies readonly ConsumerDefinition[];
 
 export type ConsumerId = (typeof CONSUMERS)[number]['id'];

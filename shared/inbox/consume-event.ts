@@ -9,6 +9,7 @@ import { errorFields, logger } from '../logger';
 import { applyEhrPatient } from '../patients/apply-ehr-patient';
 import { applyEhrAppointment } from '../referrals/apply-ehr-appointment';
 import { applyEhrOutcome } from '../referrals/apply-ehr-outcome';
+import { applyEhrAppointmentReminders } from '../reminders/apply-ehr-appointment-reminders';
 import { type ApplyResult, applyEhrServiceRequest } from '../referrals/apply-ehr-service-request';
 import { getWebhookSource } from '../webhooks/sources';
 import { getInboxEventWithPayload, recordConsumerState } from './repository';
@@ -33,6 +34,10 @@ const HANDLERS: Record<ConsumerId, (ctx: AppContext, input: Input) => Promise<Ap
   'patient-projection': async (ctx, i) => {
     const { patientId } = await applyEhrPatient(ctx, { sourceId: i.sourceId, resource: i.resource as Patient, version: i.version });
     return { outcome: 'done', referralId: patientId };
+  },
+  'appointment-reminders': async (ctx, i) => {
+    const result = await applyEhrAppointmentReminders(ctx, { sourceId: i.sourceId, resource: i.resource as Appointment, version: i.version, deleted: i.deleted });
+    return result.outcome === 'done' ? { outcome: 'done', referralId: result.patientId ?? '', note: result.note } : result;
   },
 };
 

@@ -12,19 +12,22 @@ export const ZCancelReminderInput = z.object({
   /** The version the person saw: a reminder changed since (claimed, deferred) is a 409, never cancelled blind. */
   version: z.number().int().min(1),
   actor: ZActorRef,
+  /** When given (a patient's page), a reminder of another patient is not found. */
+  patientId: z.string().min(1).max(64).optional(),
 });
 export type CancelReminderInput = z.input<typeof ZCancelReminderInput>;
 
 /**
  * A member of staff withdraws one scheduled reminder (`cancelled-by-staff`, with a timeline entry
- * naming them); it leaves the due index in the same write, so no sweep sends it afterwards. 404
- * for an unknown reminder; 409 when the version is stale (details carry `currentVersion`) or the
- * reminder is no longer `scheduled` (a sweep has claimed or sent it: too late to cancel).
+ * naming them); it leaves the due index in the same write, so no sweep sends it afterwards.
+ * 404 for an unknown reminder (or, given `patientId`, another patient's); 409 when the version is
+ * stale (details carry `currentVersion`) or the reminder is no longer `scheduled` (a sweep has
+ * claimed or sent it: too late to cancel).
  */
 export async function cancelReminder(ctx: AppContext, options: CancelReminderInput): Promise<Reminder> {
   const input = ZCancelReminderInput.parse(options);
   const current = await getReminderRecord(ctx, input.id);
-  if (!current) throw new NotFoundError('Reminder not found');
+  if (!current || (input.patientId !== undefined && current.patientId !== input.patientId)) throw new NotFoundError('Reminder not found');
   if (current.version !== input.version) throw new ConflictError('The reminder was changed by someone else; reload it and try again', { currentVersion: current.version });
   if (current.status !== 'scheduled') throw new ConflictError('Only a scheduled reminder can be cancelled', { status: current.status });
   const now = ctx.clock.now();

@@ -1,24 +1,33 @@
 import type { Patient } from '../patients/schema';
-import type { ReminderChannel } from './schema';
-
-/** Email uses that are not the patient's own inbox: `old` is out of date, `work` may be read by others. */
-const UNSUITABLE_EMAIL_USES = new Set(['old', 'work']);
+import { REMINDER_CHANNELS, type ReminderChannel } from './schema';
 
 /**
- * Where a patient's reminders can go, per channel, from the patient projection: SMS to the first
- * phone marked `mobile` (a landline or a phone of unknown kind cannot receive texts), email to the
- * first address not marked `old` or `work` (a reminder tells whoever reads it that the person is a
- * patient of the organization). A channel is absent when the patient has no such contact point.
- * Returns PHI: never log it.
+ * Where a reminder can reach a patient: a text goes only to a number the EHR marks `mobile` (a
+ * landline or a number of unknown kind cannot be trusted to receive it); an email only to a
+ * personal address (`home`, `temp` or no use given), never a work or old one. The first such
+ * point in the EHR's order wins. Values are PHI: never log them.
  */
-export function reminderContactPoints(patient: Pick<Patient, 'phones' | 'emails'>): Partial<Record<ReminderChannel, string>> {
-  const sms = patient.phones.find((p) => p.use === 'mobile' && p.value.trim() !== '')?.value.trim();
-  const email = patient.emails.find((e) => !UNSUITABLE_EMAIL_USES.has(e.use ?? '') && e.value.includes('@'))?.value.trim();
-  return { ...(sms ? { sms } : {}), ...(email ? { email } : {}) };
+
+type ContactPoints = Pick<Patient, 'phones' | 'emails'>;
+
+const PERSONAL_EMAIL_USES = new Set(['home', 'temp']);
+
+function firstValue(points: readonly { value: string; use?: string | undefined }[], accept: (use: string | undefined) => boolean): string | undefined {
+  for (const point of points) {
+    const value = point.value.trim();
+    if (value && accept(point.use)) return value;
+  }
+  return undefined;
 }
 
-/** The channels a patient can receive reminders on (see reminderContactPoints), SMS first. */
-export function reminderChannelsFor(patient: Pick<Patient, 'phones' | 'emails'>): ReminderChannel[] {
-  const points = reminderContactPoints(patient);
-  return (['sms', 'email'] as const).filter((channel) => points[channel] !== undefined);
+/** The phone number (SMS) or address (email) a reminder on `channel` goes to, trimmed, or undefined when there is none. */
+export function reminderContactPoint(patient: ContactPoints, channel: ReminderChannel): string | undefined {
+  return channel === 'sms'
+    ? firstValue(patient.phones, (use) => use === 'mobile')
+    : firstValue(patient.emails, (use) => use === undefined || PERSONAL_EMAIL_USES.has(use));
+}
+
+/** The channels a reminder can be scheduled on for this patient: those with a contact point, in REMINDER_CHANNELS order. */
+export function reminderChannelsFor(patient: ContactPoints): ReminderChannel[] {
+  return REMINDER_CHANNELS.filter((channel) => reminderContactPoint(patient, channel) !== undefined);
 }

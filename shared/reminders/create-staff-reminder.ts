@@ -19,13 +19,12 @@ export const ZCreateStaffReminderInput = z.strictObject({
 });
 export type CreateStaffReminderInput = z.input<typeof ZCreateStaffReminderInput>;
 
-const NO_CONTACT_POINT = { sms: 'The patient has no phone number to text', email: 'The patient has no email address' } as const;
+const NO_CONTACT_POINT = { sms: 'The patient has no mobile number on file to text', email: 'The patient has no personal email address on file' } as const;
 
 /**
- * Schedules a reminder by hand for a member of staff (who may is the route's policy). Unlike a
- * rule's reminder, which is created anyway and skipped at send time, a person is told at once
- * when the patient has no contact point on that channel (400, naming the channel, never the
- * number or address). Then createReminder: 400 for a time that has passed or a link to another
+ * Schedules a reminder by hand for a member of staff (who may is the route's policy). The person
+ * is told at once when the patient has no contact point on that channel (reminderContactPoint,
+ * the rule the sender uses): 400 naming the channel, never a number or address. Then createReminder: 400 for a time that has passed or a link to another
  * patient's work, 404 for an unknown patient. Consent is not required to schedule: it is checked
  * when the reminder comes due, so a later opt-in still lets it go out.
  */

@@ -15,6 +15,13 @@ export const PROJECT_ROOT = path.resolve(__dirname, '../..');
  */
 export const FIXTURE_PUBLIC_URL = 'https://d111111abcdef8.cloudfront.net';
 
+/** The reminder settings the fixture deploys with unless a test says otherwise (a fully configured deploy). */
+export const FIXTURE_MESSAGING = {
+  organizationName: 'Example Hospital',
+  emailDomain: 'example-hospital.org',
+  smsOriginationIdentity: 'arn:aws:sms-voice:us-east-1:111122223333:phone-number/phone-0123456789abcdef0123456789abcdef',
+} as const;
+
 export interface BuiltSidecar {
   app: App;
   stack: SidecarStack;
@@ -30,7 +37,8 @@ export interface SynthesisedSidecar extends BuiltSidecar {
  * The Sidecar app as the CLI builds it (cdk.json context, nag plugins registered), except that
  * the functions are not bundled and the console's client build is a stand-in folder shaped like
  * Remix's (hashed files under assets/, one root file), so no web build is needed. The context
- * defaults to FIXTURE_PUBLIC_URL as the public URL; `context` adds to or overrides it.
+ * defaults to FIXTURE_PUBLIC_URL as the public URL and FIXTURE_MESSAGING's reminder settings;
+ * `context` adds to or overrides them (an empty string unsets one).
  */
 export function buildSidecar(context: Record<string, unknown> = {}): BuiltSidecar {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'sidecar-infra-'));
@@ -46,7 +54,13 @@ export function buildSidecar(context: Record<string, unknown> = {}): BuiltSideca
       consoleAssetsDir: clientBuild,
       bundle: false,
       outdir: path.join(tmp, 'cdk.out'),
-      context: { [CONTEXT.publicUrl]: FIXTURE_PUBLIC_URL, ...context },
+      context: {
+        [CONTEXT.publicUrl]: FIXTURE_PUBLIC_URL,
+        [CONTEXT.organizationName]: FIXTURE_MESSAGING.organizationName,
+        [CONTEXT.emailDomain]: FIXTURE_MESSAGING.emailDomain,
+        [CONTEXT.smsOriginationIdentity]: FIXTURE_MESSAGING.smsOriginationIdentity,
+        ...context,
+      },
     });
     return { app, stack, cleanUp };
   } catch (error) {

@@ -4,6 +4,7 @@ import type { IConstruct } from 'constructs';
 import { ENV } from '../../shared/config/env-names';
 import { TABLES } from '../../shared/db/tables';
 import { CONSUMERS, DELIVERY_POLICY, RULES } from '../../shared/events/catalogue';
+import { DELIVERY_EVENT_PATTERNS } from '../../shared/reminders/delivery-event';
 import { SIDECAR_REGION } from '../../infra/cdk/sidecar-app';
 import type { SidecarStack } from '../../infra/cdk/sidecar-stack';
 import {
@@ -153,7 +154,7 @@ describe('IAM', () => {
 describe('Lambda functions', () => {
   test('every Sidecar function: nodejs24.x, arm64, active tracing, reserved concurrency, JSON logs to its own log group', () => {
     const functions = sidecarFunctions();
-    expect(Object.keys(functions)).toHaveLength(3 + CONSUMERS.length + 3); // + dead-letter recorder, two sweeps
+    expect(Object.keys(functions)).toHaveLength(3 + CONSUMERS.length + 6); // + dead-letter recorder, three sweeps, delivery events, inbound SMS
     for (const [id, fn] of Object.entries(functions)) {
       const p = fn.Properties;
       expect({ id, runtime: p.Runtime, arch: p.Architectures, tracing: p.TracingConfig }).toEqual({
@@ -228,7 +229,7 @@ describe('Events', () => {
 
   test('every rule target has a retry policy and a dead-letter queue', () => {
     const rules = resourcesOf('AWS::Events::Rule');
-    expect(Object.keys(rules)).toHaveLength(RULES.length + 2); // the catalogue's, and the two sweeps' schedules
+    expect(Object.keys(rules)).toHaveLength(RULES.length + 3 + DELIVERY_EVENT_PATTERNS.length); // the catalogue's, three sweeps' schedules, delivery events
     for (const [id, rule] of Object.entries(rules)) {
       for (const target of rule.Properties.Targets) {
         expect({ id, retry: target.RetryPolicy, dlq: target.DeadLetterConfig }).toEqual({

@@ -15,6 +15,7 @@ import {
 import { type ReactNode, useEffect } from 'react';
 import { CONSOLE_POLICY, isAllowed } from '../../shared/auth/policy';
 import { PostForm } from '~/components/post-form';
+import { outboxConfigured } from '~/lib/outbox.server';
 import { session } from '~/lib/session.server';
 import { isValidTimeZone, TIME_ZONE_COOKIE } from '~/lib/time';
 import stylesheet from '~/styles.css?url';
@@ -63,6 +64,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     csrf,
     nonce,
     devEnabled: Boolean(ctx.config.ehrSimulatorUrl),
+    // The messaging stand-ins' outbox: local runs only, and only for roles that may read it.
+    outboxEnabled: outboxConfigured(ctx) && isAllowed(CONSOLE_POLICY, 'GET', '/outbox', actor.role),
     timeZone: isValidTimeZone(zone) ? zone : 'UTC',
   });
 }
@@ -107,6 +110,11 @@ export function Layout({ children }: { children: ReactNode }) {
                   <NavLink to={n.to}>{n.label}</NavLink>
                 </li>
               ))}
+              {data?.outboxEnabled ? (
+                <li>
+                  <NavLink to="/outbox">Outbox</NavLink>
+                </li>
+              ) : null}
               {data?.devEnabled ? (
                 <li>
                   <NavLink to="/dev">Dev</NavLink>

@@ -141,4 +141,23 @@ export class EventRouting extends Construct {
       ],
     });
   }
+
+  /**
+   * A rule on the account's default bus, where AWS services publish their own events (SMS and
+   * email delivery statuses), targeting `fn` with the catalogue's delivery policy; what cannot be
+   * delivered goes to the last-resort queue, as the function's own dead letters do.
+   */
+  addServiceEventRule(id: string, pattern: EventPattern, fn: SidecarFunction, description: string): events.Rule {
+    return new events.Rule(this, id, {
+      description,
+      eventPattern: toCdkEventPattern(pattern),
+      targets: [
+        new targets.LambdaFunction(fn.function, {
+          retryAttempts: DELIVERY_POLICY.retryAttempts,
+          maxEventAge: Duration.seconds(DELIVERY_POLICY.maximumEventAgeSeconds),
+          deadLetterQueue: this.lastResortQueue,
+        }),
+      ],
+    });
+  }
 }

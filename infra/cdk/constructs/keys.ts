@@ -66,4 +66,26 @@ export class SidecarKeys extends Construct {
       }),
     );
   }
+
+  /**
+   * Lets End User Messaging SMS publish patients' replies to the encrypted inbound-SMS topic (SNS
+   * encrypts with the publisher's use of the key). In the key policy because the service uses the
+   * key on its own behalf; scoped to this account's SMS resources (the conditions AWS documents
+   * against the confused deputy).
+   */
+  allowSmsInboundTopic(): void {
+    const { region, account, partition } = Stack.of(this);
+    this.data.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowTwoWaySmsRepliesOfThisAccount',
+        principals: [new iam.ServicePrincipal('sms-voice.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': account },
+          ArnLike: { 'aws:SourceArn': `arn:${partition}:sms-voice:${region}:${account}:*` },
+        },
+      }),
+    );
+  }
 }

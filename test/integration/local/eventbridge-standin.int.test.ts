@@ -260,7 +260,7 @@ describe('injected failures (for testing a publisher)', () => {
     await standIn.idle();
 
     expect(second.FailedEntryCount).toBe(0);
-    expect(deliveries.map((d) => d.consumerId).sort()).toEqual(['follow-up-work', 'patient-projection', 'referral-appointment', 'referral-intake']);
+    expect(deliveries.map((d) => d.consumerId).sort()).toEqual(['appointment-reminders', 'follow-up-work', 'patient-projection', 'referral-appointment', 'referral-intake']);
   });
 
   test('whole call: a 500 InternalException, which the SDK throws when it may not retry', async () => {

@@ -1,12 +1,26 @@
-import { CONSOLE_POLICY, isAllowed } from '../../../shared/auth/policy';
+import { API_POLICY, CONSOLE_POLICY, isAllowed } from '../../../shared/auth/policy';
 import type { CarePlanCategory, CarePlanPart, CarePlanStatus } from '../../../shared/careplans/schema';
+import type { PatientConsent } from '../../../shared/consent/get-patient-consent';
+import type { ConsentChange, ConsentState } from '../../../shared/consent/schema';
 import { OVERVIEW_CAREPLAN_LIMIT, OVERVIEW_REFERRAL_LIMIT, OVERVIEW_TASK_LIMIT } from '../../../shared/patients/get-patient-overview';
 import type { ActivityEntry, ActivityItemType, PatientOverview } from '../../../shared/patients/overview-schema';
 import { queueName } from '../../../shared/referrals/queues';
 import { isOverdue } from '../../../shared/referrals/schema';
+import type { PatientReminders } from '../../../shared/reminders/get-patient-reminders';
+import { PATIENT_REMINDER_LIST_LIMIT } from '../../../shared/reminders/list-reminders-for-patient';
+import { REMINDER_CHANNELS, type Reminder } from '../../../shared/reminders/schema';
+import { ZReminderTemplateId } from '../../../shared/reminders/templates';
 import { CLOCK_RUNNING_STATUSES, isTaskOverdue, type Task } from '../../../shared/tasks/schema';
 import type { Role } from '../../../shared/users/directory';
 import { businessStatusLabel, languageName, statusLabel, timelineHeading } from './labels';
+import {
+  CONSENT_SOURCE_LABEL,
+  CONSENT_STATUS_LABEL,
+  REMINDER_CHANNEL_LABEL,
+  REMINDER_STATUS_LABEL,
+  REMINDER_TEMPLATE_LABEL,
+  reminderReasonText,
+} from './reminder-labels';
 import { ATTEMPT_CHANNEL_LABEL, ATTEMPT_OUTCOME_LABEL, TEAM_LABEL, taskStatusLabel, taskTimelineHeading, taskTypeLabel } from './task-labels';
 
 /**
@@ -53,7 +67,17 @@ export function patientPageLinks(role: Role, patientId: string) {
     task: isAllowed(CONSOLE_POLICY, 'GET', '/tasks/x', role),
     carePlan: isAllowed(CONSOLE_POLICY, 'GET', '/care-plans/x', role),
     newCarePlan: isAllowed(CONSOLE_POLICY, 'GET', `/patients/${patientId}/care-plans/new`, role),
+    /** Schedule and cancel reminders, record consent: the page's own forms. */
+    writeReminders: isAllowed(CONSOLE_POLICY, 'POST', `/patients/${patientId}`, role),
   };
+}
+
+/**
+ * Whether `role` sees the page's reminders and contact-preferences sections: the policy of their
+ * own API read (`GET /api/patients/:id/reminders`), so the page never shows more than the API would.
+ */
+export function reminderSectionsAllowed(role: Role): boolean {
+  return isAllowed(API_POLICY, 'GET', '/api/patients/x/reminders', role);
 }
 type PageLinks = ReturnType<typeof patientPageLinks>;
 
@@ -82,9 +106,14 @@ export function describeActivity(e: ActivityEntry): { heading: string; detail?: 
   } else if (e.item.type === 'task') {
     heading = taskTimelineHeading(e.kind);
     detail = e.attempt ? `${ATTEMPT_CHANNEL_LABEL[e.attempt.channel]}: ${ATTEMPT_OUTCOME_LABEL[e.attempt.outcome]}` : move((s) => taskStatusLabel(s.status));
-  } else if (e.item.type === 'reminder' || e.item.type === 'consent') {
+  } else if (e.item.type === 'reminder') {
     heading = REMINDER_KIND_LABEL[e.kind] ?? e.kind;
-    detail = e.reason ? `Reason: ${e.reason}` : move((s) => s.status);
+    const status = move((s) => REMINDER_STATUS_LABEL[s.status as Reminder['status']] ?? s.status);
+    const reason = reminderReasonText(e.reason);
+    detail = status && reason ? `${status} (${reason})` : (status ?? (reason ? `Reason: ${reason}` : undefined));
+  } else if (e.item.type === 'consent') {
+    heading = REMINDER_KIND_LABEL[e.kind] ?? e.kind;
+    detail = e.reason ? `Source: ${CONSENT_SOURCE_LABEL[e.reason as keyof typeof CONSENT_SOURCE_LABEL] ?? e.reason}` : undefined;
   } else {
     heading = CAREPLAN_KIND_LABEL[e.kind] ?? e.kind;
     detail = e.changes?.length
@@ -114,11 +143,76 @@ function taskRow(t: Task, now: Date, dueBefore: string, links: PageLinks) {
   };
 }
 
+/** The reminders section: each reminder in words, and what the schedule form offers (the patient's contact channels, the templates). */
+function remindersSection(section: PatientReminders, canWrite: boolean) {
+  return {
+    capped: section.capped,
+    limit: PATIENT_REMINDER_LIST_LIMIT,
+    canWrite,
+    rows: section.reminders.map((r) => ({
+      id: r.id,
+      version: r.version,
+      channel: REMINDER_CHANNEL_LABEL[r.channel],
+      template: REMINDER_TEMPLATE_LABEL[r.templateId],
+      dueAt: r.dueAt,
+      /** Only when quiet hours moved it. */
+      sendAt: r.sendAt !== r.dueAt ? r.sendAt : undefined,
+      status: REMINDER_STATUS_LABEL[r.status],
+      statusCode: r.status,
+      reason: reminderReasonText(r.statusReason),
+      createdBy: r.createdBy.kind === 'user' ? r.createdBy.name : 'Automatic',
+      cancellable: canWrite && r.status === 'scheduled',
+    })),
+    channels: section.channels.map((c) => ({ value: c, label: REMINDER_CHANNEL_LABEL[c] })),
+    templates: ZReminderTemplateId.options.map((t) => ({ value: t, label: REMINDER_TEMPLATE_LABEL[t] })),
+  };
+}
+
+/** The changes a person may record on a channel in its state: the opposite of what it is, or either while nobody asked. */
+function consentChanges(state: ConsentState): ConsentChange[] {
+  if (state.status === 'opted-in') return ['opt-out'];
+  if (state.status === 'opted-out') return ['opt-in'];
+  return ['opt-in', 'opt-out'];
+}
+
+/** The contact-preferences section: each channel's consent now (since when, from where), the forms to change it, and the history. */
+function consentSection(consent: PatientConsent, canWrite: boolean) {
+  return {
+    canWrite,
+    channels: REMINDER_CHANNELS.map((channel) => {
+      const state = consent.channels[channel];
+      return {
+        channel,
+        label: REMINDER_CHANNEL_LABEL[channel],
+        status: state.status,
+        statusLabel: CONSENT_STATUS_LABEL[state.status],
+        since: state.at,
+        source: state.source ? CONSENT_SOURCE_LABEL[state.source] : undefined,
+        version: state.version,
+        changes: canWrite ? consentChanges(state) : [],
+      };
+    }),
+    history: consent.history.map((e) => ({
+      id: e.id,
+      at: e.at,
+      channel: REMINDER_CHANNEL_LABEL[e.channel],
+      change: e.change === 'opt-in' ? 'Opted in' : 'Opted out',
+      source: CONSENT_SOURCE_LABEL[e.source],
+      actor: e.actor.name,
+    })),
+    capped: consent.capped,
+  };
+}
+
 /**
  * The page's data from an overview: the header, each section the role may see (absent ones stay
  * absent) and the timeline rows. `dueBefore` is the end of the viewer's day ("Due today").
+ * `reminders` and `consent` are given only to roles that may read them (reminderSectionsAllowed).
  */
-export function toPatientPage(overview: PatientOverview, options: { role: Role; now: Date; dueBefore: string }) {
+export function toPatientPage(
+  overview: PatientOverview,
+  options: { role: Role; now: Date; dueBefore: string; reminders?: PatientReminders | undefined; consent?: PatientConsent | undefined },
+) {
   const { patient } = overview;
   const links = patientPageLinks(options.role, patient.id);
   return {
@@ -131,6 +225,7 @@ export function toPatientPage(overview: PatientOverview, options: { role: Role; 
       phones: patient.phones,
       emails: patient.emails,
       pending: patient.pending,
+      timeZone: patient.timeZone,
     },
     ehr: overview.ehr,
     referrals: overview.referrals && {
@@ -170,6 +265,8 @@ export function toPatientPage(overview: PatientOverview, options: { role: Role; 
         end: p.period.end,
       })),
     },
+    reminders: options.reminders && remindersSection(options.reminders, links.writeReminders),
+    consent: options.consent && consentSection(options.consent, links.writeReminders),
     timeline: {
       limit: overview.timeline.limit,
       truncated: overview.timeline.truncated,
