@@ -15,6 +15,7 @@ import { StaffIdentity } from './constructs/staff-identity';
 import type { SmartIssuer } from './deploy-context';
 import {
   bindDeadLetterQueues,
+  DEAD_LETTER_POLLERS_PER_QUEUE,
   bindEhrLaunch,
   bindEventBus,
   bindSecrets,
@@ -74,12 +75,21 @@ const DEAD_LETTER_RECORDER_TIMEOUT = Duration.seconds(30);
 
 /**
  * Reserved concurrency per function: 3 × 20 (api, console, webhooks) + 10 per catalogue consumer +
- * 10 (dead-letter recorder) + 3 × 1 (sweeps) + 2 × 5 (delivery events, inbound SMS), so the
+ * 2 per consumer (dead-letter recorder) + 3 × 1 (sweeps) + 2 × 5 (delivery events, inbound SMS), so the
  * account's Lambda concurrency limit must be at least that plus 100, which Lambda keeps unreserved.
- * The dead-letter recorder's 10 covers its queues × 2 pollers; the republish, SLA breach and
+ * The dead-letter recorder's reservation is exactly its queues × pollers, so adding a consumer can
+ * never leave its pollers throttled; the republish, SLA breach and
  * reminder sweeps are single-flight by design.
  */
-const CONCURRENCY = { api: 20, console: 20, webhooks: 20, consumer: 10, deadLetter: 10, sweep: 1, messaging: 5 } as const;
+const CONCURRENCY = {
+  api: 20,
+  console: 20,
+  webhooks: 20,
+  consumer: 10,
+  deadLetter: CONSUMERS.length * DEAD_LETTER_POLLERS_PER_QUEUE,
+  sweep: 1,
+  messaging: 5,
+} as const;
 
 /**
  * Sidecar on AWS. Composes the constructs: keys, staff sign-in (Cognito), tables, event routing,

@@ -46,6 +46,8 @@ describe('reminders and contact preferences on the patient page', () => {
     await page.locator('#schedule-timeZone').selectOption(ZONE);
     await page.getByRole('button', { name: 'Schedule reminder' }).click();
     await page.waitForURL('**/patients/*?done=reminder-scheduled');
+    // The URL changes as the navigation commits; wait for the page to render its outcome.
+    await page.getByRole('status').filter({ hasText: 'The reminder is scheduled' }).waitFor();
     await expect(page.getByRole('status').filter({ hasText: 'The reminder is scheduled' }).count()).resolves.toBe(1);
 
     const row = reminders.locator('tbody tr');
@@ -61,7 +63,8 @@ describe('reminders and contact preferences on the patient page', () => {
     await optOut.getByRole('button', { name: 'Record opt-out' }).click();
     await page.waitForURL('**/patients/*?done=opt-out-recorded');
 
-    const sms = consent.locator('[data-channel="sms"]');
+    const sms = consent.locator('[data-channel="sms"][data-status="opted-out"]');
+    await sms.waitFor();
     expect(await sms.getAttribute('data-status')).toBe('opted-out');
     await expect(sms.textContent()).resolves.toMatch(/Opted out.*Since .*from staff in Sidecar/);
     await expect(consent.locator('[data-channel="email"]').textContent()).resolves.toContain('Not asked');

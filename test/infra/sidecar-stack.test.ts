@@ -206,6 +206,10 @@ describe('Lambda functions', () => {
       expect(map).toContain(`"${queueId}"`);
       expect(map).toContain(`\\":\\"${consumer.id}\\"`);
     }
+    // Its reservation covers exactly all its pollers, so a new consumer can never leave them throttled.
+    const pollers = mappings.reduce((n, m) => n + Number(m.Properties.ScalingConfig?.MaximumConcurrency ?? 0), 0);
+    expect(pollers).toBe(CONSUMERS.length * 2);
+    expect(sidecarFunctions()[recorderId]!.Properties.ReservedConcurrentExecutions).toBe(pollers);
   });
 });
 

@@ -280,6 +280,9 @@ export function bindEventBus(fn: SidecarFunction, bus: events.IEventBus, access:
  * per-message failures, so one bad message does not hold back its batch) and learns which consumer
  * each queue belongs to from a JSON map of queue ARN → consumer id.
  */
+/** Pollers Lambda runs per dead-letter queue (the SQS event source's maximum concurrency). */
+export const DEAD_LETTER_POLLERS_PER_QUEUE = 2;
+
 export function bindDeadLetterQueues(
   fn: SidecarFunction,
   queues: ReadonlyArray<{ consumerId: string; queue: sqs.IQueue }>,
@@ -288,7 +291,7 @@ export function bindDeadLetterQueues(
   for (const { consumerId, queue } of queues) {
     arnToConsumer[queue.queueArn] = consumerId;
     fn.function.addEventSource(
-      new SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 2 }),
+      new SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: DEAD_LETTER_POLLERS_PER_QUEUE }),
     );
   }
   fn.addEnvironment(ENV.deadLetterQueues, fn.function.stack.toJsonString(arnToConsumer));
