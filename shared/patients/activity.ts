@@ -35,14 +35,20 @@ export function consentItem(channel: ConsentChannel): ActivityItem {
   return { type: 'consent', id: channel, label: channel === 'sms' ? 'SMS consent' : 'Email consent' };
 }
 
+/** What every record kind's timeline entry shares: which entry, when, who, on which item, what kind. */
+function entryBase(item: ActivityItem, e: { id: string; at: string; actor: ActivityEntry['actor']; kind: ActivityEntry['kind'] }) {
+  return { id: e.id, at: e.at, actor: e.actor, item, kind: e.kind };
+}
+
+/** A status move given as bare statuses (tasks, care plans, reminders), in the timeline's from/to shape. */
+function statusMove(e: { from?: string | undefined; to?: string | undefined }) {
+  return { ...(e.from ? { from: { status: e.from } } : {}), ...(e.to ? { to: { status: e.to } } : {}) };
+}
+
 /** A referral timeline entry on the patient timeline (status and business status on both sides). */
 export function fromReferralEntry(item: ActivityItem, e: TimelineEntry): ActivityEntry {
   return {
-    id: e.id,
-    at: e.at,
-    actor: e.actor,
-    item,
-    kind: e.kind,
+    ...entryBase(item, e),
     ...(e.action ? { action: e.action } : {}),
     ...(e.from ? { from: { status: e.from.status, businessStatus: e.from.businessStatus } } : {}),
     ...(e.to ? { to: { status: e.to.status, businessStatus: e.to.businessStatus } } : {}),
@@ -53,13 +59,8 @@ export function fromReferralEntry(item: ActivityItem, e: TimelineEntry): Activit
 /** A task timeline entry on the patient timeline (contact attempts keep their channel and outcome). */
 export function fromTaskEntry(item: ActivityItem, e: TaskTimelineEntry): ActivityEntry {
   return {
-    id: e.id,
-    at: e.at,
-    actor: e.actor,
-    item,
-    kind: e.kind,
-    ...(e.from ? { from: { status: e.from } } : {}),
-    ...(e.to ? { to: { status: e.to } } : {}),
+    ...entryBase(item, e),
+    ...statusMove(e),
     ...(e.attempt ? { attempt: e.attempt } : {}),
     ...(e.note ? { note: e.note } : {}),
   };
@@ -68,13 +69,8 @@ export function fromTaskEntry(item: ActivityItem, e: TaskTimelineEntry): Activit
 /** A care-plan timeline entry on the patient timeline (revisions keep which parts changed). */
 export function fromCarePlanEntry(item: ActivityItem, e: CarePlanTimelineEntry): ActivityEntry {
   return {
-    id: e.id,
-    at: e.at,
-    actor: e.actor,
-    item,
-    kind: e.kind,
-    ...(e.from ? { from: { status: e.from } } : {}),
-    ...(e.to ? { to: { status: e.to } } : {}),
+    ...entryBase(item, e),
+    ...statusMove(e),
     ...(e.changes ? { changes: e.changes } : {}),
     ...(e.note ? { note: e.note } : {}),
   };
@@ -83,13 +79,8 @@ export function fromCarePlanEntry(item: ActivityItem, e: CarePlanTimelineEntry):
 /** A reminder timeline entry on the patient timeline (status moves keep their reason code). */
 export function fromReminderEntry(item: ActivityItem, e: ReminderTimelineEntry): ActivityEntry {
   return {
-    id: e.id,
-    at: e.at,
-    actor: e.actor,
-    item,
-    kind: e.kind,
-    ...(e.from ? { from: { status: e.from } } : {}),
-    ...(e.to ? { to: { status: e.to } } : {}),
+    ...entryBase(item, e),
+    ...statusMove(e),
     ...(e.reason ? { reason: e.reason } : {}),
   };
 }
