@@ -285,43 +285,44 @@ export class SidecarStack extends Stack {
       'Sidecar: every minute, send the patient reminders that are due',
     );
 
-    const deliveryEvents = lambda('DeliveryEvents', {
-      entry: 'functions/messaging/delivery-events.ts',
-      serviceName: 'sidecar-delivery-events',
-      description: 'Sidecar: SMS and email delivery events → reminder status, bad contact points, outreach tasks',
-      invocation: 'async',
-      memorySize: 256,
-      timeout: Duration.seconds(30),
-      reservedConcurrency: CONCURRENCY.messaging,
-      deadLetterQueue: routing.lastResortQueue,
-      asyncRetryAttempts: 2,
-      asyncMaxEventAge: Duration.hours(1),
-    });
-    bindTable(deliveryEvents, data.records, 'readWrite');
-    bindTable(deliveryEvents, data.inbox, 'none');
-    bindTable(deliveryEvents, data.audit, 'none');
-    bindEventBus(deliveryEvents, routing.bus, 'none');
+    // The two messaging functions: invoked asynchronously by AWS services, touching only the records table.
+    const messagingFunction = (id: string, entry: string, serviceName: string, description: string) => {
+      const fn = lambda(id, {
+        entry,
+        serviceName,
+        description,
+        invocation: 'async',
+        memorySize: 256,
+        timeout: Duration.seconds(30),
+        reservedConcurrency: CONCURRENCY.messaging,
+        deadLetterQueue: routing.lastResortQueue,
+        asyncRetryAttempts: 2,
+        asyncMaxEventAge: Duration.hours(1),
+      });
+      bindTable(fn, data.records, 'readWrite');
+      bindTable(fn, data.inbox, 'none');
+      bindTable(fn, data.audit, 'none');
+      bindEventBus(fn, routing.bus, 'none');
+      return fn;
+    };
+
+    const deliveryEvents = messagingFunction(
+      'DeliveryEvents',
+      'functions/messaging/delivery-events.ts',
+      'sidecar-delivery-events',
+      'Sidecar: SMS and email delivery events → reminder status, bad contact points, outreach tasks',
+    );
     for (const pattern of DELIVERY_EVENT_PATTERNS) {
       const [source] = pattern.source;
       routing.addServiceEventRule(`DeliveryEvents-${source}`, pattern, deliveryEvents, `Sidecar: ${source} delivery events to the delivery-events function`);
     }
 
-    const inboundSms = lambda('InboundSms', {
-      entry: 'functions/messaging/inbound-sms.ts',
-      serviceName: 'sidecar-inbound-sms',
-      description: 'Sidecar: patients replying to reminder texts (STOP, HELP, opt-out in plain words)',
-      invocation: 'async',
-      memorySize: 256,
-      timeout: Duration.seconds(30),
-      reservedConcurrency: CONCURRENCY.messaging,
-      deadLetterQueue: routing.lastResortQueue,
-      asyncRetryAttempts: 2,
-      asyncMaxEventAge: Duration.hours(1),
-    });
-    bindTable(inboundSms, data.records, 'readWrite');
-    bindTable(inboundSms, data.inbox, 'none');
-    bindTable(inboundSms, data.audit, 'none');
-    bindEventBus(inboundSms, routing.bus, 'none');
+    const inboundSms = messagingFunction(
+      'InboundSms',
+      'functions/messaging/inbound-sms.ts',
+      'sidecar-inbound-sms',
+      'Sidecar: patients replying to reminder texts (STOP, HELP, opt-out in plain words)',
+    );
     messaging.bindSms(inboundSms); // the one confirmation of an opt-out, and the HELP answer
     messaging.subscribeInboundSms(inboundSms);
 
