@@ -1,3 +1,4 @@
+import type { Server as HttpServer } from 'node:http';
 import { createServer } from 'node:net';
 
 /** The only interface Sidecar's local servers listen on. */
@@ -24,4 +25,18 @@ export function freePort(): Promise<number> {
       server.close((error) => (error ? reject(error) : resolve(port)));
     });
   });
+}
+
+/** Starts `server` listening on a port the OS picks on 127.0.0.1 and resolves with that port. */
+export async function listenOnLoopback(server: HttpServer): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port: 0, host: LOOPBACK }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('Could not read the port the OS assigned');
+  return address.port;
 }

@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { errorFields, logger } from '../../shared/logger';
-import { LOOPBACK } from './ports';
+import { LOOPBACK, listenOnLoopback } from './ports';
+import { readBody } from './read-body';
 
 /**
  * A loopback stand-in for the Secrets Manager operations Sidecar calls — `CreateSecret`,
@@ -187,7 +187,7 @@ export async function startSecretsManagerStandIn(options: { file?: string } = {}
       response.end(text);
     };
     try {
-      const raw = await readBody(request);
+      const raw = await readBody(request, MAX_BODY_BYTES);
       if (raw === undefined) throw new ServiceError('ValidationException', 'Request body is too large.', 413);
       const target = request.headers['x-amz-target'];
       const operation = typeof target === 'string' && target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : undefined;
@@ -219,14 +219,7 @@ export async function startSecretsManagerStandIn(options: { file?: string } = {}
   const server = createServer((request, response) => {
     void handle(request, response);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port: 0, host: LOOPBACK }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
 
   return {
     endpoint: `http://${LOOPBACK}:${port}`,
@@ -247,16 +240,6 @@ function load(file: string | undefined): StoredSecret[] {
   const parsed = ZStore.safeParse(JSON.parse(readFileSync(file, 'utf8')));
   if (!parsed.success) throw new Error(`The local secrets file ${file} is not valid; delete it to start afresh`);
   return parsed.data.secrets;
-}
-
-async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-  }
-  return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks);
 }
 
 function requiredString(value: unknown, field: string, max: number): string {

@@ -1,13 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { errorFields, logger } from '../../shared/logger';
 import { EMAIL_REFERENCE_TAG } from '../../shared/messaging/email';
 import type { EventBridgeEvent } from './eventbridge-standin';
 import { type EmailOutboxEntry, type MessagingEventListener, openOutbox } from './messaging-outbox';
 import { handleControlRequest, isControlRequest } from './outbox-control';
-import { LOOPBACK } from './ports';
+import { LOOPBACK, listenOnLoopback } from './ports';
 import { readBody } from './read-body';
 
 /**
@@ -226,14 +225,7 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
   const server = createServer((request, response) => {
     void handle(request, response);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port: 0, host: LOOPBACK }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
 
   return {
     endpoint: `http://${LOOPBACK}:${port}`,

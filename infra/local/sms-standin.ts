@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { errorFields, logger } from '../../shared/logger';
 import { SMS_REFERENCE_CONTEXT_KEY } from '../../shared/messaging/sms';
@@ -8,7 +7,7 @@ import { isGsm7Basic } from '../../shared/reminders/gsm7';
 import type { EventBridgeEvent } from './eventbridge-standin';
 import { type InboundSmsPayload, type MessagingEventListener, openOutbox, type SmsOutboxEntry } from './messaging-outbox';
 import { handleControlRequest, isControlRequest, ZPatientReply } from './outbox-control';
-import { LOOPBACK } from './ports';
+import { LOOPBACK, listenOnLoopback } from './ports';
 import { readBody } from './read-body';
 
 /**
@@ -251,14 +250,7 @@ export async function startSmsStandIn(options: SmsStandInOptions = {}): Promise<
   const server = createServer((request, response) => {
     void handle(request, response);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port: 0, host: LOOPBACK }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
 
   return {
     endpoint: `http://${LOOPBACK}:${port}`,
