@@ -1,4 +1,16 @@
 import { z } from 'zod';
+import { ZAppointmentOffsetsSetting, ZReminderSendWindowSetting } from '../../shared/config/config';
+
+/** A setting passed to the functions' environment as text, checked now with the schema they parse it with. */
+function settingText(schema: z.ZodType<unknown, string>) {
+  return z.preprocess(
+    (v) => (typeof v === 'number' ? String(v) : v),
+    z.string().superRefine((text, ctx) => {
+      const parsed = schema.safeParse(text);
+      for (const issue of parsed.error?.issues ?? []) ctx.addIssue({ code: 'custom', message: issue.message });
+    }),
+  );
+}
 
 /** CDK context keys a deploy may set (`cdk deploy -c sidecar:publicUrl=https://...`). */
 export const CONTEXT = {
@@ -15,6 +27,10 @@ export const CONTEXT = {
   emailDomain: 'sidecar:emailDomain',
   /** ARN of the End User Messaging SMS phone number or pool reminder texts come from. */
   smsOriginationIdentity: 'sidecar:smsOriginationIdentity',
+  /** Local hours in which reminders may reach patients, `HH:MM-HH:MM` within 08:00-21:00 (default 08:00-21:00). */
+  reminderSendWindow: 'sidecar:reminderSendWindow',
+  /** Hours before an EHR appointment's start at which its reminders go out, comma-separated (default `72,24`). */
+  appointmentReminderOffsetsHours: 'sidecar:appointmentReminderOffsetsHours',
 } as const;
 
 /** Keys an earlier version read; setting one now is a mistake worth stopping the synth for. */
@@ -122,6 +138,9 @@ const ZContext = z.object({
   organizationName: ZOrganizationName.optional(),
   emailDomain: ZEmailDomain.optional(),
   smsOriginationIdentity: ZSmsOriginationIdentity.optional(),
+  // Validated as the functions will read them, and handed to them as written.
+  reminderSendWindow: settingText(ZReminderSendWindowSetting).optional(),
+  appointmentReminderOffsetsHours: settingText(ZAppointmentOffsetsSetting).optional(),
 });
 
 /** A deploy's settings, validated: what the stack needs from the CDK context. */

@@ -74,6 +74,7 @@ export function addSidecarStack(app: App, options: SidecarAppOptions): SidecarSt
       emailDomain: settings.emailDomain,
       smsOriginationIdentity: settings.smsOriginationIdentity,
     },
+    reminders: { sendWindow: settings.reminderSendWindow, appointmentOffsetsHours: settings.appointmentReminderOffsetsHours },
     terminationProtection: true,
   });
   addNagChecks(app);

@@ -55,6 +55,8 @@ export interface SidecarStackProps extends StackProps {
   readonly frameAncestors?: readonly string[];
   /** Patient reminders: organization name, email domain, SMS origination identity. @default none (sends refused, with a warning) */
   readonly messaging?: PatientMessagingSettings;
+  /** When reminders go out (validated in the deploy context; unset: the functions' defaults). */
+  readonly reminders?: { readonly sendWindow?: string; readonly appointmentOffsetsHours?: string };
 }
 
 export interface SidecarFunctions {
@@ -194,6 +196,9 @@ export class SidecarStack extends Stack {
       bindTable(fn, data.inbox, 'readWrite'); // per-consumer processing state
       bindTable(fn, data.audit, 'none');
       bindEventBus(fn, routing.bus, 'none');
+      if (consumer.id === 'appointment-reminders' && props.reminders?.appointmentOffsetsHours) {
+        fn.addEnvironment(ENV.appointmentReminderOffsetsHours, props.reminders.appointmentOffsetsHours);
+      }
       consumers.set(consumer.id, fn);
     }
     for (const rule of RULES) {
@@ -276,6 +281,7 @@ export class SidecarStack extends Stack {
     bindTable(reminderSweep, data.audit, 'none');
     bindEventBus(reminderSweep, routing.bus, 'none');
     reminderSweep.addEnvironment(ENV.publicUrl, props.publicUrl); // the link in each reminder
+    if (props.reminders?.sendWindow) reminderSweep.addEnvironment(ENV.reminderSendWindow, props.reminders.sendWindow);
     messaging.bindSms(reminderSweep);
     messaging.bindEmail(reminderSweep);
     routing.addSchedule(

@@ -1,5 +1,32 @@
 import { z } from 'zod';
+import { ZQuietWindow } from '../reminders/quiet-hours';
 import { ENV } from './env-names';
+
+/**
+ * Hours before an EHR appointment's start at which its reminders go out ("72,24"): whole hours
+ * from 1 to 720, distinct, at most five (the bounds of ZAppointmentReminderOffsets).
+ */
+export const ZAppointmentOffsetsSetting = z
+  .string()
+  .regex(/^\s*\d{1,4}(?:\s*,\s*\d{1,4})*\s*$/, 'must be whole hours separated by commas, e.g. "72,24"')
+  .transform((s) => s.split(',').map((hours) => Number(hours.trim())))
+  .pipe(
+    z
+      .array(z.number().int().min(1).max(720))
+      .min(1)
+      .max(5)
+      .refine((offsets) => new Set(offsets).size === offsets.length, 'offsets must be distinct'),
+  );
+
+/** The local hours in which reminders may reach patients ("09:00-20:00"), within 08:00–21:00 (ZQuietWindow). */
+export const ZReminderSendWindowSetting = z
+  .string()
+  .regex(/^\s*\d{2}:\d{2}\s*-\s*\d{2}:\d{2}\s*$/, 'must be "HH:MM-HH:MM", e.g. "09:00-20:00"')
+  .transform((s) => {
+    const [start = '', end = ''] = s.split('-').map((part) => part.trim());
+    return { start, end };
+  })
+  .pipe(ZQuietWindow);
 
 const ZConfig = z.object({
   region: z.string().min(1).default('us-east-1'),
@@ -79,18 +106,12 @@ const ZConfig = z.object({
      * from 1 to 720, distinct, at most five (the bounds of ZAppointmentReminderOffsets). Unset:
      * DEFAULT_APPOINTMENT_REMINDER_OFFSETS_HOURS.
      */
-    appointmentOffsetsHours: z
-      .string()
-      .regex(/^\s*\d{1,4}(?:\s*,\s*\d{1,4})*\s*$/, 'must be whole hours separated by commas, e.g. "72,24"')
-      .transform((s) => s.split(',').map((hours) => Number(hours.trim())))
-      .pipe(
-        z
-          .array(z.number().int().min(1).max(720))
-          .min(1)
-          .max(5)
-          .refine((offsets) => new Set(offsets).size === offsets.length, 'offsets must be distinct'),
-      )
-      .optional(),
+    appointmentOffsetsHours: ZAppointmentOffsetsSetting.optional(),
+    /**
+     * The local hours in which reminders may reach patients ("09:00-20:00"): a window within
+     * 08:00–21:00 (ZQuietWindow refuses a wider one). Unset: 08:00–21:00.
+     */
+    sendWindow: ZReminderSendWindowSetting.optional(),
   }),
 });
 
@@ -146,7 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       emailFrom: blank(env[ENV.emailFrom]),
       organizationName: blank(env[ENV.organizationName]),
     },
-    reminders: { appointmentOffsetsHours: blank(env[ENV.appointmentReminderOffsetsHours]) },
+    reminders: { appointmentOffsetsHours: blank(env[ENV.appointmentReminderOffsetsHours]), sendWindow: blank(env[ENV.reminderSendWindow]) },
   });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);

@@ -50,6 +50,8 @@ export const ENV = {
   organizationName: 'SIDECAR_ORGANIZATION_NAME',
   /** Hours before an EHR appointment's start at which its reminders go out, comma-separated (default `72,24`). */
   appointmentReminderOffsetsHours: 'SIDECAR_APPOINTMENT_REMINDER_OFFSETS_HOURS',
+  /** Local hours in which reminders may reach patients, `HH:MM-HH:MM` within 08:00-21:00 (default `08:00-21:00`). */
+  reminderSendWindow: 'SIDECAR_REMINDER_SEND_WINDOW',
   /** KMS key (the stack's CMK) used to encrypt secrets Sidecar creates in Secrets Manager. */
   secretsKmsKeyId: 'SIDECAR_SECRETS_KMS_KEY_ID',
   /** Name prefix of Sidecar's secrets in Secrets Manager (default `sidecar/`). */

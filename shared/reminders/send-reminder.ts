@@ -149,7 +149,7 @@ export async function sendReminder(ctx: AppContext, options: { reminderId: strin
     return settle(ctx, current, close(current, now, 'skipped', 'bad-contact-point'), 'skipped');
   }
   const timeZone = patientTimeZone(patient);
-  const opening = nextSendTime(now, timeZone);
+  const opening = nextSendTime(now, timeZone, ctx.config.reminders.sendWindow);
   if (opening.getTime() > now.getTime()) {
     return settle(ctx, current, reschedule(current, now, opening, { at: now.toISOString(), outcome: 'deferred', code: 'quiet-hours' }), 'deferred');
   }

@@ -1,8 +1,9 @@
 import { CfnResource } from 'aws-cdk-lib';
-import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { CONTEXT } from '../../infra/cdk/deploy-context';
 import { nagFindings } from '../../infra/cdk/nag';
+import type { SidecarFunction } from '../../infra/cdk/constructs/sidecar-function';
 import type { SidecarStack } from '../../infra/cdk/sidecar-stack';
 import { ENV } from '../../shared/config/env-names';
 import { DELIVERY_POLICY } from '../../shared/events/catalogue';
@@ -266,6 +267,33 @@ describe('reminder deploy settings', () => {
     [CONTEXT.organizationName, 'Clinic <evil@example.org>', /sidecar:organizationName/],
   ])('%s refuses %s, naming the key', (key, value, reason) => {
     expect(() => buildSidecar({ [key]: value })).toThrow(reason);
+  });
+
+  test.each([
+    [CONTEXT.reminderSendWindow, '07:00-20:00', /sidecar:reminderSendWindow: must not start before 08:00/],
+    [CONTEXT.reminderSendWindow, '9-5', /sidecar:reminderSendWindow: must be "HH:MM-HH:MM"/],
+    [CONTEXT.appointmentReminderOffsetsHours, '24,24', /sidecar:appointmentReminderOffsetsHours: offsets must be distinct/],
+    [CONTEXT.appointmentReminderOffsetsHours, '3 days', /sidecar:appointmentReminderOffsetsHours/],
+  ])('%s refuses %s with the reason the functions would give', (key, value, reason) => {
+    expect(() => buildSidecar({ [key]: value })).toThrow(reason);
+  });
+
+  test('the send window reaches the sweep and the offsets the appointment-reminders consumer, as written; unset, neither is set', () => {
+    const built = buildSidecar({ [CONTEXT.reminderSendWindow]: '09:00-19:30', [CONTEXT.appointmentReminderOffsetsHours]: '48,2' });
+    const unset = buildSidecar();
+    try {
+      const variables = (b: typeof built, fn: (s: SidecarStack) => SidecarFunction | undefined) =>
+        helpers(b.stack, Template.fromStack(b.stack)).variablesOf(fn(b.stack)!);
+      const consumer = (s: SidecarStack) => s.functions.consumers.get('appointment-reminders');
+      expect(variables(built, (s) => s.functions.reminderSweep)[ENV.reminderSendWindow]).toBe('09:00-19:30');
+      expect(variables(built, consumer)[ENV.appointmentReminderOffsetsHours]).toBe('48,2');
+      expect(variables(built, (s) => s.functions.consumers.get('follow-up-work'))[ENV.appointmentReminderOffsetsHours]).toBeUndefined();
+      expect(variables(unset, (s) => s.functions.reminderSweep)[ENV.reminderSendWindow]).toBeUndefined();
+      expect(variables(unset, consumer)[ENV.appointmentReminderOffsetsHours]).toBeUndefined();
+    } finally {
+      built.cleanUp();
+      unset.cleanUp();
+    }
   });
 
   test('a pool ARN is accepted as the origination identity', () => {

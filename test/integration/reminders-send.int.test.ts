@@ -237,6 +237,25 @@ describe('sendDueReminders', () => {
     expect(await reminder(late.id)).toMatchObject({ status: 'sent', attempts: [{ outcome: 'deferred' }, { outcome: 'sent', at: new Date(nextMorning).toISOString() }] });
   });
 
+  it('keeps to a stricter configured window (SIDECAR_REMINDER_SEND_WINDOW): due at 08:30, sent at its 09:00 opening', async () => {
+    const start = newDay(); // 10:00 New York
+    const patientId = await newPatient({ phone: newPhone() });
+    const due = start + 22.5 * HOUR; // 08:30 next morning, inside the default window
+    const r = await schedule(patientId, 'sms', due);
+    const strict: AppContext = { ...ctx, config: { ...ctx.config, reminders: { ...ctx.config.reminders, sendWindow: { start: '09:00', end: '20:00' } } } };
+
+    at(due);
+    expect(await sendDueReminders(strict)).toMatchObject({ deferred: 1, sent: 0 });
+    const deferred = await reminder(r.id);
+    expect(newYorkTime(Date.parse(deferred.sendAt))).toBe(`${newYorkTime(due).slice(0, 10)} 09:00`);
+    expect(deferred.attempts).toEqual([expect.objectContaining({ outcome: 'deferred', code: 'quiet-hours' })]);
+    expect(smsFor(r.id)).toEqual([]);
+
+    at(Date.parse(deferred.sendAt));
+    expect(await sendDueReminders(strict)).toMatchObject({ sent: 1 });
+    expect(smsFor(r.id)).toHaveLength(1);
+  });
+
   it('caps SMS at one a day and three a week per patient, and leaves email alone', async () => {
     const start = newDay();
     const patientId = await newPatient({ phone: newPhone(), email: SIMULATOR.success });

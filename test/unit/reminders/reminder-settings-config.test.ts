@@ -52,3 +52,32 @@ describe('SIDECAR_APPOINTMENT_REMINDER_OFFSETS_HOURS', () => {
     }
   });
 });
+
+describe('SIDECAR_REMINDER_SEND_WINDOW', () => {
+  const window = (value: string | undefined) => loadConfig({ ...BASE, [ENV.reminderSendWindow]: value }).reminders.sendWindow;
+
+  it('is optional: unset or blank keeps 08:00–21:00 (nextSendTime’s default)', () => {
+    expect(window(undefined)).toBeUndefined();
+    expect(window('')).toBeUndefined();
+  });
+
+  it.each([
+    ['09:00-20:00', { start: '09:00', end: '20:00' }],
+    [' 08:00 - 21:00 ', { start: '08:00', end: '21:00' }],
+    ['10:30-17:45', { start: '10:30', end: '17:45' }],
+  ])('reads %j as %j', (value, expected) => {
+    expect(window(value)).toEqual(expected);
+  });
+
+  it.each([
+    ['a start before 08:00', '07:30-20:00', /must not start before 08:00/],
+    ['an end after 21:00', '09:00-22:00', /must not end after 21:00/],
+    ['an empty window', '12:00-12:00', /start must be before end/],
+    ['a window across midnight', '20:00-09:00', /start must be before end/],
+    ['hours without minutes', '9-17', /HH:MM-HH:MM/],
+    ['an impossible time', '09:00-24:00', /HH:MM/],
+  ])('refuses %s at start, naming the setting', (_label, value, reason) => {
+    expect(() => window(value)).toThrow(/reminders\.sendWindow/);
+    expect(() => window(value)).toThrow(reason);
+  });
+});
