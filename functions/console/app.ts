@@ -14,6 +14,7 @@ import { authRoutes } from './auth-routes';
 import { readCookie, SESSION_COOKIE } from './cookies';
 import { applySecurityHeaders } from './headers';
 import { page } from './page';
+import { reminderLinkRoutes } from './reminder-link';
 import { launchRoutes } from './smart-launch';
 
 /** What every Remix loader and action receives as `context`. */
@@ -43,7 +44,8 @@ function redirectTo(request: Request, location: string): Response {
 }
 
 /**
- * The Remix console. Sign-in, sign-out and SMART launch are plain routes here; every other page
+ * The Remix console. Sign-in, sign-out, SMART launch and the patients' public reminder pages
+ * (`/r`, see reminder-link.ts) are plain routes here; every other page
  * and form action needs a live server-side session (idle timeout, absolute lifetime), a role its
  * policy allows (shared/auth/policy.ts, deny by default) and, for a POST, the session's CSRF token.
  * Loaders and actions call the same shared/ use-cases as the API and record what they touched in
@@ -60,6 +62,8 @@ export function createConsoleApp(ctx: AppContext, build: ServerBuild, mode: 'pro
     return page(500, 'Something went wrong', 'The error has been logged. Try again, or go back to the queue.');
   });
   app.use('*', withRequestMeta());
+  // Public patient pages with headers of their own: mounted before the console's headers and session check.
+  app.route('/r', reminderLinkRoutes(ctx));
   app.use('*', async (c, next) => {
     const nonce = randomBytes(16).toString('base64');
     c.set('nonce', nonce);

@@ -24,7 +24,8 @@ export function createLocalApp(ctx: AppContext, options: { build: ServerBuild; c
   // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on form posts, which
   // Remix's action CSRF check (origin vs host) rightly refuses.
   // Framing is the console's call (CSP frame-ancestors, which admits the EHR for embedded launch).
-  app.use('*', secureHeaders({ crossOriginEmbedderPolicy: false, referrerPolicy: 'same-origin', xFrameOptions: false }));
+  // Defaults only (`overwrite: false`), as on CloudFront: the reminder pages set `no-referrer` themselves.
+  app.use('*', secureHeaders({ crossOriginEmbedderPolicy: false, referrerPolicy: 'same-origin', xFrameOptions: false, overwrite: false }));
   app.use('/assets/*', serveStatic({ root: options.clientDir }));
   app.get('/favicon.ico', (c) => c.body(null, 204));
   app.all('/api/*', (c) => api.fetch(c.req.raw, c.env));

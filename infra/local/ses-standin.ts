@@ -21,7 +21,10 @@ import { readBody } from './read-body';
  * `complaint@…` is delivered then complained about, `suppressionlist@…` bounces as suppressed,
  * `success@…` (and any other address) is delivered; `+label` suffixes are ignored.
  * Beside SendEmail it answers the local control API (`GET /_local/outbox`, see outbox-control.ts)
- * for the console's outbox page.
+ * for the console's outbox page. Custom headers (`Content.Simple.Headers`, e.g. RFC 8058
+ * List-Unsubscribe) are checked against SES's rules and, as on SES, listed in `mail.headers` of
+ * the email's events; they are kept only until its last event, and never put in the outbox (which
+ * the console shows with the patient's address and text).
  *
  * Deliberate differences: exactly one recipient (To only; Sidecar never addresses two patients in
  * one email), no Raw or Template content, no sandbox or identity verification, no Send/Open/Click
@@ -75,6 +78,25 @@ const TAG_PART = /^[A-Za-z0-9_-]{1,256}$/;
 const DEFAULT_STATUS: Record<string, number> = { TooManyRequestsException: 429, NotFoundException: 404, InternalServiceErrorException: 500 };
 
 const ZText = z.object({ Data: z.string() });
+/**
+ * SES's rules for a custom header: a name of printable ASCII without a colon (at most 126), a value
+ * of printable ASCII (at most 995; name and value at most 996 together), at most 15 headers.
+ */
+const ZHeader = z
+  .object({ Name: z.string().regex(/^[!-9;-~]{1,126}$/), Value: z.string().regex(/^[ -~]{0,995}$/) })
+  .refine((h) => h.Name.length + h.Value.length <= 996);
+const MAX_HEADERS = 15;
+/** Fields SES allows once per message (a subset of its list: those Sidecar or the stand-in could write); the stand-in writes the first four itself. */
+const SINGLE_FIELDS = ['from', 'subject', 'mime-version', 'content-type', 'reply-to', 'sender', 'list-id', 'list-unsubscribe', 'list-unsubscribe-post'];
+const OWN_FIELDS = new Set(SINGLE_FIELDS.slice(0, 4));
+const ZHeaders = z
+  .array(ZHeader)
+  .max(MAX_HEADERS)
+  .refine((headers) => {
+    const names = headers.map((h) => h.Name.toLowerCase()).filter((name) => SINGLE_FIELDS.includes(name));
+    return new Set(names).size === names.length && !names.some((name) => OWN_FIELDS.has(name));
+  });
+type Header = z.infer<typeof ZHeader>;
 const ZRequest = z.object({
   FromEmailAddress: z.string().min(1),
   Destination: z.object({
@@ -86,6 +108,7 @@ const ZRequest = z.object({
     Simple: z.object({
       Subject: ZText,
       Body: z.object({ Text: ZText.optional(), Html: ZText.optional() }).refine((b) => b.Text || b.Html),
+      Headers: ZHeaders.optional(),
     }),
   }),
   ConfigurationSetName: z.string().min(1).optional(),
@@ -111,6 +134,8 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
   const region = options.region ?? 'us-east-1';
   const outbox = openOutbox<EmailOutboxEntry>('email', { file: options.file, maxEntries: options.maxEntries ?? 500 });
   const failures: { type: string; status: number }[] = [];
+  /** Custom headers of emails whose events are still to come (message id → headers); dropped after the last event. */
+  const customHeaders = new Map<string, Header[]>();
 
   const publish = (entry: EmailOutboxEntry, eventType: keyof typeof SES_DETAIL_TYPES, record: Record<string, unknown>, at: Date) => {
     outbox.emit({
@@ -124,7 +149,7 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
         time: `${at.toISOString().slice(0, 19)}Z`,
         region,
         resources: [],
-        detail: { eventType, mail: mailObject(entry, account, region), ...record },
+        detail: { eventType, mail: mailObject(entry, account, region, customHeaders.get(entry.id) ?? []), ...record },
       } satisfies EventBridgeEvent,
     });
   };
@@ -137,17 +162,21 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
       if (outcome === 'bounced' || outcome === 'suppressed') {
         outbox.setStatus(entry.id, 'bounced', at);
         publish(entry, 'Bounce', { bounce: bounceRecord(entry.to, outcome === 'suppressed', at) }, at);
+        customHeaders.delete(entry.id);
         return;
       }
       outbox.setStatus(entry.id, 'delivered', at);
       publish(entry, 'Delivery', { delivery: deliveryRecord(entry, at) }, at);
-      if (outcome === 'complained') {
-        outbox.later(delayMs, () => {
-          const complainedAt = new Date();
-          outbox.setStatus(entry.id, 'complained', complainedAt);
-          publish(entry, 'Complaint', { complaint: complaintRecord(entry.to, complainedAt) }, complainedAt);
-        });
+      if (outcome !== 'complained') {
+        customHeaders.delete(entry.id);
+        return;
       }
+      outbox.later(delayMs, () => {
+        const complainedAt = new Date();
+        outbox.setStatus(entry.id, 'complained', complainedAt);
+        publish(entry, 'Complaint', { complaint: complaintRecord(entry.to, complainedAt) }, complainedAt);
+        customHeaders.delete(entry.id);
+      });
     });
   };
   // Emails accepted before a restart still get their events, as they would on AWS.
@@ -156,7 +185,10 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
   const sendEmail = (body: unknown): { MessageId: string } => {
     const parsed = ZRequest.safeParse(body);
     if (!parsed.success) {
-      throw new ServiceError('BadRequestException', 'The local SES stand-in accepts SendEmail with a From address, exactly one To address, simple content (a subject and a text or HTML body) and valid tags.');
+      throw new ServiceError(
+        'BadRequestException',
+        'The local SES stand-in accepts SendEmail with a From address, exactly one To address, simple content (a subject, a text or HTML body and valid custom headers) and valid tags.',
+      );
     }
     const request = parsed.data;
     const from = /<([^<>]+)>\s*$/.exec(request.FromEmailAddress)?.[1] ?? request.FromEmailAddress;
@@ -179,6 +211,8 @@ export async function startSesStandIn(options: SesStandInOptions = {}): Promise<
       status: 'sent',
     };
     outbox.add(entry);
+    const headers = request.Content.Simple.Headers ?? [];
+    if (headers.length > 0 && entry.configurationSet) customHeaders.set(entry.id, headers);
     scheduleOutcome(entry);
     return { MessageId: entry.id };
   };
@@ -255,8 +289,8 @@ function outcomeFor(address: string): Outcome {
   return 'delivered';
 }
 
-/** The `mail` object every SES event record carries: the message, its headers and its tags. */
-function mailObject(entry: EmailOutboxEntry, account: string, region: string): Record<string, unknown> {
+/** The `mail` object every SES event record carries: the message, its headers (with the send's custom ones) and its tags. */
+function mailObject(entry: EmailOutboxEntry, account: string, region: string, custom: readonly Header[]): Record<string, unknown> {
   const fromAddress = /<([^<>]+)>\s*$/.exec(entry.from)?.[1] ?? entry.from;
   const fromDomain = fromAddress.split('@')[1] ?? '';
   const tags: Record<string, string[]> = {
@@ -280,6 +314,7 @@ function mailObject(entry: EmailOutboxEntry, account: string, region: string): R
       { name: 'Subject', value: entry.subject },
       { name: 'MIME-Version', value: '1.0' },
       { name: 'Content-Type', value: 'multipart/alternative' },
+      ...custom.map((h) => ({ name: h.Name, value: h.Value })),
     ],
     commonHeaders: { from: [entry.from], to: [entry.to], messageId: entry.id, subject: entry.subject },
     tags,

@@ -11,21 +11,15 @@ import { LOOPBACK, listenOnLoopback } from './ports';
 import { readBody } from './read-body';
 
 /**
- * A loopback stand-in for the one End User Messaging SMS operation Sidecar calls,
- * `SendTextMessage`, answered on the wire (AWS JSON 1.0, `X-Amz-Target:
- * PinpointSMSVoiceV2.SendTextMessage`) so `@aws-sdk/client-pinpoint-sms-voice-v2` is used unchanged
- * through an endpoint override. Accepted texts go to an outbox; when the send named a
- * configuration set (as on AWS, where events come only from a configuration set's event
- * destination), a final delivery event follows after `deliveryDelayMs`, shaped as EventBridge
- * delivers it (`source: aws.sms-voice`, `detail-type: Text Message Delivery Status Updated`).
- * Test numbers: ending 0001 → TEXT_INVALID, ending 0002 → TEXT_CARRIER_BLOCKED, else TEXT_DELIVERED.
- * `replyFromPatient` plays a patient texting back (two-way SMS: the SNS payload shape). Beside
- * SendTextMessage it answers the local control API (`GET /_local/outbox`, `POST /_local/reply`, see
- * outbox-control.ts) for the console's outbox page.
+ * A loopback stand-in for End User Messaging SMS `SendTextMessage` (AWS JSON 1.0 on the wire, so
+ * `@aws-sdk/client-pinpoint-sms-voice-v2` works unchanged through an endpoint override). Accepted
+ * texts go to an outbox (persisted to `file`); a send that names a configuration set gets its final
+ * delivery event, EventBridge-shaped, after `deliveryDelayMs`. Numbers ending 0001 are invalid,
+ * 0002 carrier-blocked, all others delivered. `failNext` injects errors; `replyFromPatient` plays a
+ * two-way SMS reply; `/_local/*` answers the console's outbox (outbox-control.ts).
  *
- * Deliberate differences: opt-outs are self-managed (the stand-in keeps no opt-out list and sends
- * no keyword replies — Sidecar answers STOP and HELP itself); only the final event is emitted;
- * no prices. Never logs a number or a text.
+ * Unlike the service: no opt-out list or keyword auto-replies (Sidecar answers STOP and HELP
+ * itself), only the final event, no prices, no DryRun. Never logs a number or a text.
  */
 
 export interface SmsStandInOptions {
@@ -93,7 +87,6 @@ const OUTCOMES = {
   invalid: { eventType: 'TEXT_INVALID', messageStatus: 'INVALID', description: 'Invalid destination phone number', status: 'invalid' },
   blocked: { eventType: 'TEXT_CARRIER_BLOCKED', messageStatus: 'CARRIER_BLOCKED', description: 'Carrier has blocked the message', status: 'blocked' },
 } as const;
-
 
 class ServiceError extends Error {
   constructor(

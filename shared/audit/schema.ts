@@ -25,8 +25,26 @@ export const AUDIT_ACTIONS = [
 export const ZAuditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof ZAuditAction>;
 
-/** `Route` is a refused request's `METHOD /path/:id` (ids replaced); every other type holds a record id. */
-export const AUDIT_RESOURCE_TYPES = ['Referral', 'Patient', 'Queue', 'InboundEvent', 'WebhookSource', 'Session', 'AuditLog', 'User', 'Route', 'Task', 'CarePlan'] as const;
+/**
+ * `Route` is a refused request's `METHOD /path/:id` (ids replaced); every other type holds a record
+ * id. `Reminder` is one reminder (a list of a patient's reminders carries only the patient id);
+ * `Consent` is a patient's consent ledger, which has no id of its own beyond the patient's.
+ */
+export const AUDIT_RESOURCE_TYPES = [
+  'Referral',
+  'Patient',
+  'Queue',
+  'InboundEvent',
+  'WebhookSource',
+  'Session',
+  'AuditLog',
+  'User',
+  'Route',
+  'Task',
+  'CarePlan',
+  'Reminder',
+  'Consent',
+] as const;
 export const ZAuditResourceType = z.enum(AUDIT_RESOURCE_TYPES);
 export type AuditResourceType = z.infer<typeof ZAuditResourceType>;
 

@@ -105,6 +105,18 @@ export const CONSOLE_POLICY: PolicyTable = {
   '/outbox': { GET: REMINDERS_READ, POST: REMINDERS_WRITE },
 };
 
+/**
+ * Console paths deliberately answered with no staff session and no role (mounted before the
+ * session check, so CONSOLE_POLICY never sees them): the page behind the link every reminder
+ * carries and its stop button (functions/console/reminder-link.ts). Patients have no accounts; the
+ * unguessable reminder id is the credential, and the page shows the minimum necessary.
+ * test/integration/reminders/reminder-link.int.test.ts proves the mounted routes are exactly these.
+ */
+export const CONSOLE_PUBLIC_ROUTES: Readonly<Record<string, readonly Method[]>> = {
+  '/r/:id': ['GET'],
+  '/r/:id/stop': ['GET', 'POST'],
+};
+
 interface CompiledRoute {
   segments: string[];
   /** Static segments count: `/referrals/new` outranks `/referrals/:id`. */

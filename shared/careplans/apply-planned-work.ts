@@ -1,5 +1,6 @@
 import type { AppContext } from '../context';
 import type { ActorRef } from '../referrals/schema';
+import { type AppliedCarePlanReminders, applyCarePlanReminders } from '../reminders/apply-care-plan-reminders';
 import { changeTaskWithRetry, taskTimelineEntry } from '../tasks/change';
 import { createTask } from '../tasks/create-task';
 import { findTaskIdByRule } from '../tasks/repository';
@@ -64,9 +65,27 @@ function taskInput(t: CarePlanTaskInput) {
   };
 }
 
-/** Runs a care-plan use-case and applies the work it calls for; returns the saved plan. */
+export interface AppliedCarePlanChange {
+  /** Tasks created and cancelled. */
+  created: number;
+  cancelled: number;
+  /** The patient reminders the plan's activities call for, brought in line. */
+  reminders: AppliedCarePlanReminders;
+}
+
+/**
+ * Everything a saved care plan calls for outside itself: its task work (applyPlannedWork) and its
+ * patient reminders (applyCarePlanReminders). Both are idempotent, so a failure part-way is
+ * repaired by running it again with the plan as saved.
+ */
+export async function applyCarePlanChange(ctx: AppContext, change: CarePlanChange): Promise<AppliedCarePlanChange> {
+  const work = await applyPlannedWork(ctx, change.work);
+  return { ...work, reminders: await applyCarePlanReminders(ctx, change.carePlan) };
+}
+
+/** Runs a care-plan use-case and applies the work and reminders it calls for; returns the saved plan. */
 export async function withPlannedWork(ctx: AppContext, change: Promise<CarePlanChange>): Promise<CarePlanChange['carePlan']> {
-  const { carePlan, work } = await change;
-  await applyPlannedWork(ctx, work);
-  return carePlan;
+  const saved = await change;
+  await applyCarePlanChange(ctx, saved);
+  return saved.carePlan;
 }

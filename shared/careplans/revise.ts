@@ -56,6 +56,7 @@ export function activitiesFromInput(existing: readonly Activity[], input: readon
       title: a.title,
       offsetDays: a.offsetDays,
       ...(a.recurrence ? { recurrence: a.recurrence } : {}),
+      ...(a.patientReminderTime ? { patientReminderTime: a.patientReminderTime } : {}),
       status: a.status ?? before?.status ?? 'scheduled',
       settled: before?.settled ?? [],
     };

@@ -60,6 +60,9 @@ export const ZRecurrence = z.object({
 });
 export type Recurrence = z.infer<typeof ZRecurrence>;
 
+/** A local time of day, `HH:MM` (24-hour). */
+export const ZLocalTime = z.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$/, 'expected a time as HH:MM');
+
 export const ZActivity = z.object({
   id: ZItemId,
   kind: ZActivityKind,
@@ -67,6 +70,12 @@ export const ZActivity = z.object({
   /** Days from the plan's start to the (first) occurrence. */
   offsetDays: z.number().int().min(0).max(730),
   recurrence: ZRecurrence.optional(),
+  /**
+   * Set when the patient takes part: the time of day (in the patient's own zone) each occurrence
+   * happens on its day, and the patient is reminded ahead of it by SMS or email (within consent,
+   * quiet hours and caps; see shared/reminders/apply-care-plan-reminders.ts). Unset: staff-only work.
+   */
+  patientReminderTime: ZLocalTime.optional(),
   status: ZActivityStatus,
   /**
    * Schedule revisions, managed by the server (see schedule.ts): one entry per superseded
@@ -143,6 +152,7 @@ export const ZActivityInput = z.object({
   title: z.string().trim().min(1).max(200),
   offsetDays: z.number().int().min(0).max(730),
   recurrence: ZRecurrence.optional(),
+  patientReminderTime: ZLocalTime.optional(),
   status: ZActivityStatus.optional(),
 });
 export type ActivityInput = z.input<typeof ZActivityInput>;

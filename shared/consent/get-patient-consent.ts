@@ -14,6 +14,16 @@ export interface PatientConsent {
 }
 
 /**
+ * The contact preferences of a patient known to exist: the current states and the ledger's
+ * history, one Query each. Shared by getPatientConsent and the patient overview, so the page reads
+ * the ledger once. Staff notes in the history are PHI possibly: render, never log.
+ */
+export async function readPatientConsent(ctx: AppContext, patientId: string): Promise<PatientConsent> {
+  const [channels, { entries, capped }] = await Promise.all([getConsent(ctx, patientId), listConsentHistory(ctx, patientId)]);
+  return { channels, history: entries, capped };
+}
+
+/**
  * A patient's contact preferences for staff: the current consent per channel (with the version a
  * change must name) and the ledger's history. 404 for an unknown patient (the ledger alone would
  * answer "not asked" for any id). Staff notes in the history are PHI possibly: render, never log.
@@ -21,6 +31,5 @@ export interface PatientConsent {
 export async function getPatientConsent(ctx: AppContext, options: { patientId: string }): Promise<PatientConsent> {
   const patient = await getPatientRecord(ctx, options.patientId);
   if (!patient) throw new NotFoundError('Patient not found');
-  const [channels, { entries, capped }] = await Promise.all([getConsent(ctx, patient.id), listConsentHistory(ctx, patient.id)]);
-  return { channels, history: entries, capped };
+  return readPatientConsent(ctx, patient.id);
 }

@@ -22,6 +22,12 @@ export const ZRecordConsentChangeInput = z
     at: z.iso.datetime({ offset: true }).optional(),
     /** A short staff note. Never the patient's message text. */
     note: z.string().trim().min(1).max(500).optional(),
+    /**
+     * The channel state's version the caller saw (0 while nothing was recorded): when given, the
+     * change is made only on exactly that version, else a ConflictError. Omitted: decided on
+     * whatever the state is (a patient's own keyword, an EHR event, a delivery event).
+     */
+    expectedVersion: z.number().int().min(0).optional(),
   })
   .superRefine((input, issue) => {
     if (!sourceCanChange(input.source, input.channel, input.change)) {
@@ -49,10 +55,13 @@ const ATTEMPTS = 2;
  * Records an opt-in or opt-out for one patient and channel: the new current state and its ledger
  * entry in one transaction, conditional on the state's version (so two concurrent changes are both
  * recorded, in order, and the state is the last one); a lost race is decided again once on the new
- * state, then a ConflictError. Recording the status the channel already has is a no-op
- * (`unchanged`); a change older than the current state's is kept in the history only
- * (`superseded`), so a late EHR event never undoes a patient's newer STOP. Each entry shows on the
- * patient's timeline. 404 for an unknown patient; 400 for a change its source cannot make.
+ * state, then a ConflictError. With `expectedVersion` (a person who looked at the state first), a
+ * state at any other version — before the write or by losing the race — is a ConflictError with
+ * `currentVersion`, never decided again: two people who saw the same version cannot both change it.
+ * Recording the status the channel already has is a no-op (`unchanged`); a change older than the
+ * current state's is kept in the history only (`superseded`), so a late EHR event never undoes a
+ * patient's newer STOP. Each entry shows on the patient's timeline. 404 for an unknown patient;
+ * 400 for a change its source cannot make.
  */
 export async function recordConsentChange(ctx: AppContext, options: RecordConsentChangeInput): Promise<RecordedConsentChange> {
   const input = ZRecordConsentChangeInput.parse(options);
@@ -64,6 +73,9 @@ export async function recordConsentChange(ctx: AppContext, options: RecordConsen
   const status = STATUS_AFTER[input.change];
   for (let attempt = 1; ; attempt++) {
     const current = (await readConsentStates(ctx, input.patientId))[input.channel];
+    if (input.expectedVersion !== undefined && current.version !== input.expectedVersion) {
+      throw new ConflictError('The patient’s contact preferences changed since you looked; reload and try again', { currentVersion: current.version });
+    }
     if (current.status === status) return { outcome: 'unchanged', state: current };
     const entry: ConsentEntry = {
       id: newId(),

@@ -19,8 +19,12 @@ export const CONSENT_CHANGES = ['opt-in', 'opt-out'] as const;
 export const ZConsentChange = z.enum(CONSENT_CHANGES);
 export type ConsentChange = z.infer<typeof ZConsentChange>;
 
-/** Where a change came from: the EHR, staff in the console, or the patient (keyword, reply, unsubscribe link, complaint). */
-export const CONSENT_SOURCES = ['ehr', 'console', 'sms-keyword', 'sms-reply', 'email-unsubscribe', 'complaint'] as const;
+/**
+ * Where a change came from: the EHR, staff in the console, or the patient (keyword, reply, email
+ * unsubscribe — the provider's list or the email's one-click List-Unsubscribe —, the stop button
+ * on a reminder's own page `/r/<id>`, complaint).
+ */
+export const CONSENT_SOURCES = ['ehr', 'console', 'sms-keyword', 'sms-reply', 'email-unsubscribe', 'reminder-link', 'complaint'] as const;
 export const ZConsentSource = z.enum(CONSENT_SOURCES);
 export type ConsentSource = z.infer<typeof ZConsentSource>;
 
@@ -29,7 +33,8 @@ export const STATUS_AFTER: Record<ConsentChange, ConsentStatus> = { 'opt-in': 'o
 
 /**
  * Which changes each source can make, on which channel: SMS keywords (STOP, START) and replies
- * only on SMS; an unsubscribe link only on email; a complaint only ever opts out.
+ * only on SMS; an unsubscribe link only on email; a reminder's page stops the channel that
+ * reminder came by (it cannot opt in: anyone holding the link could); a complaint only ever opts out.
  */
 const SOURCE_RULES: Record<ConsentSource, { channels: readonly ConsentChannel[]; changes: readonly ConsentChange[] }> = {
   ehr: { channels: REMINDER_CHANNELS, changes: CONSENT_CHANGES },
@@ -37,6 +42,7 @@ const SOURCE_RULES: Record<ConsentSource, { channels: readonly ConsentChannel[];
   'sms-keyword': { channels: ['sms'], changes: CONSENT_CHANGES },
   'sms-reply': { channels: ['sms'], changes: ['opt-out'] },
   'email-unsubscribe': { channels: ['email'], changes: ['opt-out'] },
+  'reminder-link': { channels: REMINDER_CHANNELS, changes: ['opt-out'] },
   complaint: { channels: REMINDER_CHANNELS, changes: ['opt-out'] },
 };
 

@@ -3,12 +3,14 @@ import { API_POLICY, isAllowed } from '../auth/policy';
 import { listCarePlansForPatient } from '../careplans/list-care-plans-for-patient';
 import { getCarePlanWithTimeline } from '../careplans/repository';
 import type { CarePlan } from '../careplans/schema';
+import { type PatientConsent, readPatientConsent } from '../consent/get-patient-consent';
 import { queryConsentEntries } from '../consent/repository';
 import type { AppContext } from '../context';
 import { NotFoundError } from '../errors';
 import { ehrChartUrl } from '../fhir/ehr-client';
 import { referralFromItem, referralKey } from '../referrals/repository';
 import { OPEN_STATUSES, type Referral, ZTimelineEntry } from '../referrals/schema';
+import { type PatientReminders, readPatientReminders } from '../reminders/get-patient-reminders';
 import { queryRemindersForPatient, reminderKey } from '../reminders/repository';
 import { type Reminder, ZReminderTimelineEntry } from '../reminders/schema';
 import { TASK_PATIENT_SK_PREFIX, taskFromItem, taskKey } from '../tasks/repository';
@@ -29,6 +31,7 @@ import {
 } from './activity';
 import type { ActivityEntry, ActivityItemType, PatientEhrRef, PatientOverview } from './overview-schema';
 import { getPatientRecord, queryPatientRecords } from './repository';
+import type { Patient } from './schema';
 
 /** The patient timeline's length; the page says so when there is more. */
 export const PATIENT_TIMELINE_LIMIT = 200;
@@ -36,7 +39,7 @@ export const PATIENT_TIMELINE_LIMIT = 200;
 export const OVERVIEW_REFERRAL_LIMIT = 100;
 export const OVERVIEW_TASK_LIMIT = 200;
 export const OVERVIEW_CAREPLAN_LIMIT = 100;
-/** Reminders whose histories the timeline may read (newest first). */
+/** Reminders whose histories the timeline may read (newest first; the newest of the page's list when it is included). */
 export const OVERVIEW_REMINDER_LIMIT = 100;
 /** Closed tasks shown beside the open ones (most recently closed first). */
 export const RECENTLY_CLOSED_TASKS = 10;
@@ -147,6 +150,40 @@ async function readConsentActivity(ctx: AppContext, patientId: string): Promise<
   return { entries: entries.map(fromConsentEntry), more };
 }
 
+type TimelineReminders = { reminders: Reminder[]; capped: boolean };
+
+/**
+ * The patient's reminders, one Query on the patient index either way: the page's list when asked
+ * for (`list`, at PATIENT_REMINDER_LIST_LIMIT), whose newest OVERVIEW_REMINDER_LIMIT feed the
+ * timeline; else only the timeline's (`timeline`, at OVERVIEW_REMINDER_LIMIT).
+ */
+async function readReminders(ctx: AppContext, patient: Patient, wanted: { list: boolean; timeline: boolean }): Promise<{ list?: PatientReminders; timeline?: TimelineReminders }> {
+  if (wanted.list) {
+    const list = await readPatientReminders(ctx, patient);
+    const timeline = { reminders: list.reminders.slice(0, OVERVIEW_REMINDER_LIMIT), capped: list.capped || list.reminders.length > OVERVIEW_REMINDER_LIMIT };
+    return wanted.timeline ? { list, timeline } : { list };
+  }
+  return wanted.timeline ? { timeline: await queryRemindersForPatient(ctx, { patientId: patient.id, max: OVERVIEW_REMINDER_LIMIT }) } : {};
+}
+
+/**
+ * The patient's consent: with `states`, the page's section (states and history, one Query each),
+ * whose history (CONSENT_HISTORY_LIMIT, as many as the timeline holds) feeds the timeline; else
+ * only the timeline's changes (one Query).
+ */
+async function readConsent(
+  ctx: AppContext,
+  patientId: string,
+  wanted: { states: boolean; timeline: boolean },
+): Promise<{ section?: PatientConsent; timeline?: { entries: ActivityEntry[]; more: boolean } }> {
+  if (wanted.states) {
+    const section = await readPatientConsent(ctx, patientId);
+    const timeline = { entries: section.history.map(fromConsentEntry), more: section.capped };
+    return wanted.timeline ? { section, timeline } : { section };
+  }
+  return wanted.timeline ? { timeline: await readConsentActivity(ctx, patientId) } : {};
+}
+
 const byDueThenId = (a: { dueAt: string; id: string }, b: { dueAt: string; id: string }) => (a.dueAt !== b.dueAt ? (a.dueAt < b.dueAt ? -1 : 1) : a.id < b.id ? -1 : 1);
 const newestUpdate = (a: { updatedAt: string }, b: { updatedAt: string }) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0);
 
@@ -176,6 +213,18 @@ async function ehrRef(ctx: AppContext, link: { sourceId: string; reference: stri
   return { sourceId: link.sourceId, reference: link.reference, ...(source ? { sourceName: source.name } : {}), ...(chartUrl ? { chartUrl } : {}) };
 }
 
+/** Which of the page's own sections to return with the overview (see getPatientOverview). */
+export interface OverviewInclude {
+  reminders?: boolean;
+  consent?: boolean;
+}
+
+/**
+ * An overview with the sections asked for through `include`, each absent when not asked for or
+ * when the role may not read it. The API's overview never asks, so never carries them.
+ */
+export type PatientOverviewWithSections = PatientOverview & { reminders?: PatientReminders; consent?: PatientConsent };
+
 /**
  * One patient's page: the patient, where they are in the EHR (the chart link when the source has
  * chart pages, else its reference), and — only for the sections `role` may open (see
@@ -186,20 +235,29 @@ async function ehrRef(ctx: AppContext, link: { sourceId: string; reference: stri
  * timeline entries alike. Reads are Queries only: the patient index per kind, then each record's
  * own partition (the TIMELINE_ITEM_LIMIT most recently changed, TIMELINE_READ_CONCURRENCY at a
  * time). Returns PHI (names, notes): never log it. NotFoundError when there is no such patient.
+ *
+ * `include` also returns the page's reminders list (getPatientReminders' shape) and contact
+ * preferences (getPatientConsent's), each only when the role's API read of it
+ * (`GET /api/patients/:id/reminders`, `/consent`) allows it. They come from the same Queries the
+ * timeline uses, so the patient page reads each once.
  */
-export async function getPatientOverview(ctx: AppContext, options: { id: string; role: Role }): Promise<PatientOverview> {
+export async function getPatientOverview(ctx: AppContext, options: { id: string; role: Role; include?: OverviewInclude }): Promise<PatientOverviewWithSections> {
   const patient = await getPatientRecord(ctx, options.id);
   if (!patient) throw new NotFoundError('Patient not found');
   const access = overviewAccess(options.role);
   const patientData = isAllowed(API_POLICY, 'GET', '/api/patients/x', options.role);
-  const [ehr, referrals, tasks, carePlans, reminders, consent] = await Promise.all([
+  const reminderList = !!options.include?.reminders && isAllowed(API_POLICY, 'GET', '/api/patients/x/reminders', options.role);
+  const consentSection = !!options.include?.consent && isAllowed(API_POLICY, 'GET', '/api/patients/x/consent', options.role);
+  const [ehr, referrals, tasks, carePlans, reminderReads, consentReads] = await Promise.all([
     ehrRef(ctx, patient.ehr),
     access.referrals ? readReferrals(ctx, patient.id) : undefined,
     access.tasks ? readTasks(ctx, patient.id) : undefined,
     access.carePlans ? listCarePlansForPatient(ctx, { patientId: patient.id, limit: OVERVIEW_CAREPLAN_LIMIT }) : undefined,
-    patientData ? queryRemindersForPatient(ctx, { patientId: patient.id, max: OVERVIEW_REMINDER_LIMIT }) : undefined,
-    patientData ? readConsentActivity(ctx, patient.id) : undefined,
+    readReminders(ctx, patient, { list: reminderList, timeline: patientData }),
+    readConsent(ctx, patient.id, { states: consentSection, timeline: patientData }),
   ]);
+  const reminders = reminderReads.timeline;
+  const consent = consentReads.timeline;
 
   const histories = [
     ...(referrals?.items ?? []).map((r) => referralHistory(ctx, r)),
@@ -227,24 +285,35 @@ export async function getPatientOverview(ctx: AppContext, options: { id: string;
     ...(tasks ? { tasks: { open: tasks.open, recentlyClosed: tasks.recentlyClosed, capped: tasks.capped } } : {}),
     ...(carePlans ? { carePlans: { items: carePlans.carePlans, capped: carePlans.nextCursor !== undefined } } : {}),
     timeline: { entries: merged.entries, limit: PATIENT_TIMELINE_LIMIT, truncated },
+    ...(reminderReads.list ? { reminders: reminderReads.list } : {}),
+    ...(consentReads.section ? { consent: consentReads.section } : {}),
   };
 }
 
 /** An audit record's resource: one per record an overview shows. */
 export interface OverviewAuditResource {
-  resourceType: 'Patient' | 'Referral' | 'Task' | 'CarePlan';
+  resourceType: 'Patient' | 'Referral' | 'Task' | 'CarePlan' | 'Reminder' | 'Consent';
   resourceId: string;
   patientId: string;
 }
 
 /**
- * What an overview disclosed, for the audit trail: the patient (a read) and every referral, task
- * and care plan it showed as a row or in the timeline (listed), each once. Reminder and consent
- * entries are the patient's own data, disclosed under the patient read.
+ * What an overview disclosed, for the audit trail: the patient (a read) and every record it showed
+ * as a row or in the timeline (listed), each once: referrals, tasks, care plans, reminders (by
+ * reminder id) and the consent ledger (by patient id, as `/api/patients/:id/consent` names it).
+ * Reminders and consent returned as sections (`include`) are left out: the caller records those
+ * sections as their own API routes do (`list` Reminder by patient, `read` Consent), which covers
+ * their timeline entries, so each read is recorded once.
  */
-export function overviewAuditResources(overview: PatientOverview): { patient: OverviewAuditResource; listed: OverviewAuditResource[] } {
+export function overviewAuditResources(overview: PatientOverviewWithSections): { patient: OverviewAuditResource; listed: OverviewAuditResource[] } {
   const patientId = overview.patient.id;
-  const type: Partial<Record<ActivityItemType, OverviewAuditResource['resourceType']>> = { referral: 'Referral', task: 'Task', 'care-plan': 'CarePlan' };
+  const type: Partial<Record<ActivityItemType, OverviewAuditResource['resourceType']>> = {
+    referral: 'Referral',
+    task: 'Task',
+    'care-plan': 'CarePlan',
+    ...(overview.reminders ? {} : { reminder: 'Reminder' as const }),
+    ...(overview.consent ? {} : { consent: 'Consent' as const }),
+  };
   const seen = new Map<string, OverviewAuditResource>();
   const add = (resourceType: OverviewAuditResource['resourceType'], resourceId: string) => {
     if (!seen.has(`${resourceType}:${resourceId}`)) seen.set(`${resourceType}:${resourceId}`, { resourceType, resourceId, patientId });
@@ -254,7 +323,8 @@ export function overviewAuditResources(overview: PatientOverview): { patient: Ov
   for (const p of overview.carePlans?.items ?? []) add('CarePlan', p.id);
   for (const e of overview.timeline.entries) {
     const resourceType = type[e.item.type];
-    if (resourceType) add(resourceType, e.item.id);
+    // A consent entry's item is one channel of the ledger; the ledger is named by its patient.
+    if (resourceType) add(resourceType, resourceType === 'Consent' ? patientId : e.item.id);
   }
   return { patient: { resourceType: 'Patient', resourceId: patientId, patientId }, listed: [...seen.values()] };
 }

@@ -17,13 +17,12 @@ export type AppointmentReminderPlan =
   | { kind: 'none'; note: string };
 
 /**
- * Why each ending status withdraws the reminders. A no-show has no code of its own yet: the
- * visit will not take place as booked, which is what `appointment-cancelled` tells the patient's
- * timeline (any reminder left is already past its time).
+ * Why each ending status withdraws the reminders, as the patient's timeline says it: a no-show is
+ * told apart from a cancellation (any reminder still scheduled for a missed visit is withdrawn).
  */
 const CANCELLING_STATUSES: Partial<Record<Appointment['status'], ReminderCancelReason>> = {
   cancelled: 'appointment-cancelled',
-  noshow: 'appointment-cancelled',
+  noshow: 'appointment-no-show',
   'entered-in-error': 'source-withdrawn',
 };
 
@@ -38,11 +37,11 @@ function attendingPatient(appointment: Appointment): string | undefined {
 
 /**
  * Appointment reminders rule: a `booked` Appointment with a start and a patient participant (not
- * declined) → schedule its reminders for that start (normalized to UTC ISO); cancelled or no-show
- * → cancel them (`appointment-cancelled`); entered-in-error or deleted by the EHR → cancel them
- * (`source-withdrawn`). Any other status (proposed, pending, waitlist, arrived, checked-in,
- * fulfilled) leaves existing reminders as they are: only a booked visit is confirmed enough to
- * remind a patient of.
+ * declined) → schedule its reminders for that start (normalized to UTC ISO); cancelled → cancel
+ * them (`appointment-cancelled`); no-show → cancel them (`appointment-no-show`); entered-in-error
+ * or deleted by the EHR → cancel them (`source-withdrawn`). Any other status (proposed, pending,
+ * waitlist, arrived, checked-in, fulfilled) leaves existing reminders as they are: only a booked
+ * visit is confirmed enough to remind a patient of.
  */
 export function planForAppointmentReminders(appointment: Appointment, options: { deleted: boolean }): AppointmentReminderPlan {
   const reference = `Appointment/${appointment.id}`;

@@ -33,11 +33,16 @@ export const ZCreateReminderInput = z
     dueAt: z.iso.datetime({ offset: true }),
     /** Hours before the linked appointment's start (so a moved appointment moves it). */
     offsetHours: z.number().int().min(1).max(MAX_REMINDER_OFFSET_HOURS).optional(),
+    /** The time the reminder is about, when not its due time (a care-plan activity's); not with an offset. */
+    eventAt: z.iso.datetime({ offset: true }).optional(),
     links: ZReminderLinks.default({}),
   })
   .superRefine((input, issue) => {
     if (input.offsetHours !== undefined && !input.links.appointment) {
       issue.addIssue({ code: 'custom', path: ['offsetHours'], message: 'An offset needs a linked appointment' });
+    }
+    if (input.eventAt !== undefined && (input.offsetHours !== undefined || Date.parse(input.eventAt) < Date.parse(input.dueAt))) {
+      issue.addIssue({ code: 'custom', path: ['eventAt'], message: 'The event time must not be before the due time, nor given with an offset' });
     }
   });
 export type CreateReminderInput = z.input<typeof ZCreateReminderInput>;
@@ -100,6 +105,7 @@ export async function createReminder(ctx: AppContext, options: CreateReminderOpt
     dueAt: dueAt.toISOString(),
     sendAt: dueAt.toISOString(),
     ...(input.offsetHours !== undefined ? { offsetHours: input.offsetHours } : {}),
+    ...(input.eventAt !== undefined ? { eventAt: new Date(input.eventAt).toISOString() } : {}),
     links: input.links,
     status: 'scheduled',
     attempts: [],

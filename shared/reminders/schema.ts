@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type ActorRef, ZActorRef } from '../referrals/schema';
 import { ZFhirReference, ZRuleId, ZUlid } from '../tasks/schema';
 import { ZSourceId } from '../webhooks/source-schema';
+import { REMINDER_TEMPLATE_LABEL } from './template-labels';
 import { ZReminderLanguage, ZReminderTemplateId } from './templates';
 
 /**
@@ -31,6 +32,8 @@ export type ReminderSkipReason = z.infer<typeof ZReminderSkipReason>;
 /** Why a scheduled reminder was withdrawn before it came due. */
 export const REMINDER_CANCEL_REASONS = [
   'appointment-cancelled',
+  /** The patient did not come: the EHR marked the appointment a no-show. */
+  'appointment-no-show',
   /** The appointment moved so that this reminder's time has passed. */
   'appointment-moved-too-late',
   /** The appointment moved before this fixed-time reminder. */
@@ -38,6 +41,10 @@ export const REMINDER_CANCEL_REASONS = [
   /** The EHR resource that made it was withdrawn or entered in error. */
   'source-withdrawn',
   'care-plan-ended',
+  /** The plan was put on hold (resuming it schedules the activities' reminders anew). */
+  'care-plan-on-hold',
+  /** The activity was removed, closed or rescheduled, or its patient time changed. */
+  'care-plan-activity-changed',
   'task-closed',
   'referral-closed',
   'cancelled-by-staff',
@@ -100,6 +107,8 @@ const ZReminderFields = z.object({
   sendAt: z.iso.datetime(),
   /** Hours before the linked appointment's start: a moved appointment moves the reminder with it. */
   offsetHours: z.number().int().min(1).max(MAX_REMINDER_OFFSET_HOURS).optional(),
+  /** The time the reminder is about when it is neither its due time nor an appointment's start (a care-plan activity's). */
+  eventAt: z.iso.datetime().optional(),
   links: ZReminderLinks,
   status: ZReminderStatus,
   /** Skip reason, cancel reason or failure code: a code, never text. */
@@ -128,6 +137,9 @@ export const ZReminder = ZReminderFields.superRefine((r, issue) => {
     issue.addIssue({ code: 'custom', path: ['providerMessageId'], message: 'A sent reminder has the provider’s message id' });
   }
   if (r.offsetHours !== undefined && !r.links.appointment) issue.addIssue({ code: 'custom', path: ['offsetHours'], message: 'An offset needs a linked appointment' });
+  if (r.eventAt !== undefined && (r.offsetHours !== undefined || Date.parse(r.eventAt) < Date.parse(r.dueAt))) {
+    issue.addIssue({ code: 'custom', path: ['eventAt'], message: 'An event time is not before the due time, and not with an appointment offset' });
+  }
   const ruleOfCreator = r.createdBy.kind === 'rule' ? r.createdBy.ruleId : undefined;
   if (ruleOfCreator !== r.rule?.ruleId) {
     issue.addIssue({ code: 'custom', path: ['rule'], message: 'A rule-created reminder carries its rule origin' });
@@ -157,6 +169,5 @@ export const REMINDER_SYSTEM_ACTOR: ActorRef = { id: 'system:reminders', name: '
 
 /** A short label for timelines: the template in words and the channel ("Appointment reminder (SMS)"). No PHI. */
 export function reminderLabel(r: Pick<Reminder, 'templateId' | 'channel'>): string {
-  const words = r.templateId.replace(/-/g, ' ');
-  return `${words.charAt(0).toUpperCase()}${words.slice(1)} (${r.channel === 'sms' ? 'SMS' : 'email'})`;
+  return `${REMINDER_TEMPLATE_LABEL[r.templateId]} (${r.channel === 'sms' ? 'SMS' : 'email'})`;
 }

@@ -3,7 +3,7 @@ import type { Patient } from '../patients/schema';
 import { canonicalTimeZone } from '../patients/time-zone';
 import { DEFAULT_CALENDAR } from '../sla/calendar';
 import type { Reminder } from './schema';
-import { REMINDER_LINK_MAX } from './templates';
+import { isLoopbackHost, REMINDER_LINK_MAX } from './templates';
 
 /**
  * The send sweep's rules that need no I/O: how long a claim may stay `sending`, what each send
@@ -79,9 +79,11 @@ export const BAD_CONTACT_CODE: Readonly<Record<Reminder['channel'], string>> = {
 
 /**
  * The time a reminder is about, as its text shows it: the appointment's start for an appointment
- * reminder (its due time plus its offset), otherwise its own due time.
+ * reminder (its due time plus its offset), the activity's time for a care-plan reminder
+ * (`eventAt`), otherwise its own due time.
  */
-export function reminderEventTime(reminder: Pick<Reminder, 'dueAt' | 'offsetHours'>): Date {
+export function reminderEventTime(reminder: Pick<Reminder, 'dueAt' | 'offsetHours' | 'eventAt'>): Date {
+  if (reminder.eventAt !== undefined) return new Date(reminder.eventAt);
   return new Date(Date.parse(reminder.dueAt) + (reminder.offsetHours ?? 0) * 3_600_000);
 }
 
@@ -97,11 +99,12 @@ export function patientTimeZone(patient: Pick<Patient, 'timeZone'>): string {
 
 /**
  * The link a reminder carries: `https://<console host>/r/<reminder id>` — an opaque id, no PHI —
- * or the bare origin when that would exceed REMINDER_LINK_MAX. Always https (the templates accept
- * nothing else; locally the console's http origin is shown as https in the outbox).
+ * or the bare origin when that would exceed REMINDER_LINK_MAX. Always https, except for a loopback
+ * console (a local run, where the console is plain http on 127.0.0.1), so the outbox's links open.
  */
 export function reminderLink(publicUrl: string, reminderId: string): string {
-  const origin = `https://${new URL(publicUrl).host}`;
+  const url = new URL(publicUrl);
+  const origin = url.protocol === 'http:' && isLoopbackHost(url.hostname) ? url.origin : `https://${url.host}`;
   const link = `${origin}/r/${reminderId}`;
   return link.length <= REMINDER_LINK_MAX ? link : origin;
 }

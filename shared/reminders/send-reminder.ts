@@ -31,6 +31,7 @@ import {
   UNKNOWN_OUTCOME,
 } from './send-policy';
 import { readCapSlots, releaseCapSlot, takeCapSlot } from './sms-cap-slots';
+import { reminderStopUrl } from './stop-by-link';
 import { type RenderedReminder, renderReminder } from './templates';
 
 /** What one try at a due reminder came to; `lost` when another writer had it first (nothing done). */
@@ -199,7 +200,7 @@ export async function sendReminder(ctx: AppContext, options: { reminderId: strin
     messageId =
       current.channel === 'sms'
         ? (await sendSms(ctx, { to, body: message.sms, reference: current.id })).messageId
-        : (await sendEmail(ctx, { to, ...message.email, reference: current.id })).messageId;
+        : (await sendEmail(ctx, { to, ...message.email, reference: current.id, unsubscribeUrl: reminderStopUrl(ctx.config.publicUrl, current.id) })).messageId;
   } catch (error) {
     if (!(error instanceof ChannelError)) throw error;
     return settleFailure(ctx, sending, error, { to, now, release });

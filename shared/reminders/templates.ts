@@ -42,10 +42,18 @@ export function reminderLanguage(patientLanguage?: string): ReminderLanguage {
   return patientLanguage !== undefined && /^\s*es(?:[-_]|\s*$)/i.test(patientLanguage) ? 'es' : 'en';
 }
 
+/** `localhost`, `127.x.x.x` or `[::1]`: a local run's console, the only place a reminder link may be plain http. */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
+}
+
+const isReminderLinkUrl = (value: string) =>
+  URL.canParse(value) && (/^https:\/\/[^\s]+$/.test(value) || (/^http:\/\/[^\s]+$/.test(value) && isLoopbackHost(new URL(value).hostname)));
+
 const ZReminderLink = z
   .string()
   .max(REMINDER_LINK_MAX)
-  .refine((value) => /^https:\/\/[^\s]+$/.test(value) && URL.canParse(value) && isGsm7Basic(value), 'expected an https URL of GSM-7 characters');
+  .refine((value) => isReminderLinkUrl(value) && isGsm7Basic(value), 'expected an https URL (http only on loopback) of GSM-7 characters');
 
 export const ZRenderReminderInput = z.object({
   templateId: ZReminderTemplateId,
@@ -136,13 +144,13 @@ const EMAIL_TEXT: Readonly<Record<ReminderLanguage, { hello: (firstName: string)
     hello: (firstName) => (firstName ? `Hi ${firstName},` : 'Hello,'),
     details: 'View the details',
     footer: (organization) =>
-      `You are receiving this email because you agreed to receive reminders from ${organization}. If you no longer want them, please let ${organization} know.`,
+      `You are receiving this email because you agreed to receive reminders from ${organization}. To stop them, open the details link and choose “Stop email reminders”, or let ${organization} know.`,
   },
   es: {
     hello: (firstName) => (firstName ? `Hola ${firstName}:` : 'Hola:'),
     details: 'Ver los detalles',
     footer: (organization) =>
-      `Recibe este correo porque aceptó recibir recordatorios de ${organization}. Si ya no desea recibirlos, comuníqueselo a ${organization}.`,
+      `Recibe este correo porque aceptó recibir recordatorios de ${organization}. Para dejar de recibirlos, abra el enlace de los detalles y elija «Dejar de recibir recordatorios por correo electrónico», o comuníqueselo a ${organization}.`,
   },
 };
 

@@ -111,6 +111,9 @@ test('appointment booked by webhook → reminder in the outbox when due → repl
   expect(await page.locator('nav[aria-label="Main"] a[href="/outbox"]').count()).toBe(1);
   const reminderRow = rowsFor(page, 'outbound').filter({ hasText: 'Reply STOP to opt out' });
   await expect(reminderRow.count()).resolves.toBe(1);
+  // The text's link opens the patient's reminder page (remembered for after the opt-out).
+  const link = /(http:\/\/127\.0\.0\.1:\d+\/r\/[0-9A-Z]{26})/.exec((await reminderRow.textContent()) ?? '')?.[1];
+  expect(link).toBeDefined();
   await reminderRow.getByRole('button', { name: 'STOP', exact: true }).click();
   await page.getByText('Reply sent as the patient.').waitFor();
 
@@ -136,6 +139,23 @@ test('appointment booked by webhook → reminder in the outbox when due → repl
     1_000,
   );
   expect({ status: skipped.status, reason: skipped.statusReason }).toEqual({ status: 'skipped', reason: 'opted-out' });
+
+  // The patient opens the link from the text (no account, no sign-in): what and when, no referrer,
+  // and a stop button that posts from the page itself (same origin) and confirms.
+  const patient = await openBrowser();
+  try {
+    const reminderPage = await patient.context.newPage();
+    const response = await reminderPage.goto(link!);
+    expect(response?.status()).toBe(200);
+    expect(response?.headers()['referrer-policy']).toBe('no-referrer');
+    expect(response?.headers()['cache-control']).toBe('no-store');
+    await expect(reminderPage.locator('h1').textContent()).resolves.toMatch(/^(Reminder from|Recordatorio de) /);
+    await expect(reminderPage.locator('body').textContent()).resolves.toMatch(/Your appointment is on|Su cita es el/);
+    await reminderPage.getByRole('button', { name: /^(Stop SMS reminders|Dejar de recibir recordatorios por SMS)$/ }).click();
+    await reminderPage.getByText(/You will no longer receive SMS reminders|Ya no recibirá recordatorios por SMS/).waitFor();
+  } finally {
+    await patient.close();
+  }
 
   // Two days passed, so the coordinator's console session has ended; a nurse looks at the outbox:
   // still only the first reminder and the confirmation went to the patient.

@@ -44,8 +44,11 @@ afterAll(async () => {
 const USERNAMES = ['casey', 'riley', 'nora', 'ada', 'aubrey'] as const;
 const NOT_ALLOWED_TITLE = 'Not allowed · Sidecar';
 
-/** Links the main navigation offers to every role its page allows (the root layout's NAV and the dev page). */
-const NAV_PATHS = ['/queue', '/work', '/escalations', '/dashboard', '/referrals/new', '/events', '/admin/sources', '/audit', '/dev'];
+/**
+ * Links the main navigation offers to every role its page allows (the root layout's NAV, the dev
+ * page, and the outbox, which `npm start` always has: its SMS and SES stand-ins are configured).
+ */
+const NAV_PATHS = ['/queue', '/work', '/escalations', '/dashboard', '/referrals/new', '/events', '/admin/sources', '/audit', '/dev', '/outbox'];
 
 /** Document titles of the pages this test knows; any other page in the policy is checked for status only. */
 const TITLES: Record<string, string> = {
@@ -62,6 +65,7 @@ const TITLES: Record<string, string> = {
   '/dev': 'Dev: EHR simulator · Sidecar',
   '/patients/:id/care-plans/new': 'Start a care plan · Sidecar',
   '/care-plans/:id': 'Care plan · Sidecar',
+  '/outbox': 'Outbox (local) · Sidecar',
 };
 
 /** Console routes that answer with a file, not a page: checked by status through the browser's session. */

@@ -358,7 +358,8 @@ describe('HTTP API and CloudFront', () => {
       });
       expect(security.StrictTransportSecurity.AccessControlMaxAgeSec).toBeGreaterThanOrEqual(31536000);
       expect(security.ContentTypeOptions).toEqual({ Override: true });
-      expect(security.ReferrerPolicy).toEqual({ ReferrerPolicy: 'same-origin', Override: true });
+      // A default: the reminder pages' own no-referrer must survive.
+      expect(security.ReferrerPolicy).toEqual({ ReferrerPolicy: 'same-origin', Override: false });
       // An EHR may frame the console (SMART launch): the app sends CSP frame-ancestors itself.
       expect(security.FrameOptions).toBeUndefined();
       expect(security.ContentSecurityPolicy).toBeUndefined();

@@ -218,7 +218,7 @@ describe('appointment-reminders consumer', () => {
 
   it.each([
     ['cancelled', 'cancelled', 'update', 'appointment-cancelled'],
-    ['marked a no-show', 'noshow', 'update', 'appointment-cancelled'],
+    ['marked a no-show', 'noshow', 'update', 'appointment-no-show'],
     ['entered in error', 'entered-in-error', 'update', 'source-withdrawn'],
     ['deleted', 'booked', 'delete', 'source-withdrawn'],
   ] as const)('cancels every scheduled reminder when the appointment is %s', async (_label, status, interaction, reason) => {

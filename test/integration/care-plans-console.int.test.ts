@@ -91,7 +91,7 @@ interface PlanData {
     period: { start: string; end?: string };
     careTeam: { userId: string; name: string; role: string }[];
     goals: { id: string; description: string; dueDate?: string; achievementStatus: string }[];
-    activities: { id: string; kind: string; title: string; status: string; tasks: { id: string; status: string; title: string; dueAt: string }[] }[];
+    activities: { id: string; kind: string; title: string; status: string; patientReminderTime?: string; tasks: { id: string; status: string; title: string; dueAt: string }[] }[];
   };
   removedTasks: { id: string; status: string }[];
   patient: { id: string; name?: string };
@@ -179,7 +179,7 @@ describe('POST /patients/:id/care-plans/new', () => {
       ['careTeam', 'u-casey'],
     ]);
     expect(created.pathname).toMatch(/^\/care-plans\/[0-9A-Z]{26}$/);
-    expect(Object.fromEntries(created.searchParams)).toEqual({ done: 'create', created: '3', cancelled: '0' });
+    expect(Object.fromEntries(created.searchParams)).toEqual({ done: 'create', created: '3', cancelled: '0', reminded: '0', unreminded: '0' });
     const id = planIdOf(created);
 
     const data = await readPlan('nora', id, created.search);
@@ -245,7 +245,7 @@ describe('/care-plans/:id', () => {
         ['dueDate', '2031-01-15'],
       ]),
     );
-    expect(Object.fromEntries(achieved.searchParams)).toEqual({ done: 'goal', created: '0', cancelled: '0' });
+    expect(Object.fromEntries(achieved.searchParams)).toEqual({ done: 'goal', created: '0', cancelled: '0', reminded: '0', unreminded: '0' });
     data = await readPlan('nora', id, achieved.search);
     expect(data.done).toBe('The goal was updated. No tasks were created or cancelled.');
     expect(data.plan.goals[0]).toMatchObject({ id: goal.id, achievementStatus: 'achieved', dueDate: '2031-01-15' });
@@ -261,12 +261,17 @@ describe('/care-plans/:id', () => {
         ['offsetDays', '3'],
         ['everyDays', '7'],
         ['count', '2'],
+        ['patientReminderTime', '10:00'],
       ]),
     );
     expect(added.searchParams.get('created')).toBe('2');
-    data = await readPlan('nora', id);
+    // The patient takes part at 10:00: a reminder per occurrence on each channel on file (mobile and email).
+    expect(added.searchParams.get('reminded')).toBe('4');
+    data = await readPlan('nora', id, added.search);
+    expect(data.done).toBe('The activity was added. 2 tasks created. 4 patient reminders scheduled.');
     const weekly = data.plan.activities.find((a) => a.title === 'Weekly check-in call')!;
     expect(weekly.tasks.map((t) => t.title)).toEqual(['Weekly check-in call (1 of 2)', 'Weekly check-in call (2 of 2)']);
+    expect(weekly.patientReminderTime).toBe('10:00');
 
     const reconciliation = data.plan.activities.find((a) => a.kind === 'call-patient' && a.title !== 'Weekly check-in call')!;
     const removed = redirectedTo(
@@ -276,7 +281,7 @@ describe('/care-plans/:id', () => {
         ['activityId', reconciliation.id],
       ]),
     );
-    expect(Object.fromEntries(removed.searchParams)).toEqual({ done: 'remove-activity', created: '0', cancelled: '1' });
+    expect(Object.fromEntries(removed.searchParams)).toEqual({ done: 'remove-activity', created: '0', cancelled: '1', reminded: '0', unreminded: '0' });
     data = await readPlan('nora', id, removed.search);
     expect(data.done).toBe('The activity was removed. 1 pending task cancelled.');
     expect(data.plan.activities.map((a) => a.id)).not.toContain(reconciliation.id);
@@ -298,7 +303,8 @@ describe('/care-plans/:id', () => {
       ]),
     );
     // Post-discharge call, follow-up visit and the two weekly calls were still pending.
-    expect(Object.fromEntries(revoked.searchParams)).toEqual({ done: 'revoke', created: '0', cancelled: '4' });
+    // The weekly calls' four patient reminders are withdrawn with them.
+    expect(Object.fromEntries(revoked.searchParams)).toEqual({ done: 'revoke', created: '0', cancelled: '4', reminded: '0', unreminded: '4' });
     data = await readPlan('nora', id);
     expect(data.plan).toMatchObject({ status: 'revoked', statusReason: 'Patient moved to another practice' });
     expect(data.plan.period.end).toBeDefined();

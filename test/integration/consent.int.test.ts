@@ -2,6 +2,7 @@ import { ZodError } from 'zod';
 import { getConsent } from '../../shared/consent/get-consent';
 import { listConsentHistory } from '../../shared/consent/list-consent-history';
 import { recordConsentChange, type RecordConsentChangeInput } from '../../shared/consent/record-consent-change';
+import { recordConsoleConsentChange } from '../../shared/consent/record-console-consent-change';
 import { consentAllows } from '../../shared/consent/schema';
 import { type AppContext, createContext } from '../../shared/context';
 import { BadRequestError, ConflictError, NotFoundError } from '../../shared/errors';
@@ -17,6 +18,7 @@ const T0 = Date.parse('2026-11-02T10:00:00.000Z');
 const MINUTE = 60_000;
 const iso = (minutes: number) => new Date(T0 + minutes * MINUTE).toISOString();
 const CASEY = { id: 'u-casey', name: 'Casey Coordinator', role: 'coordinator' as const };
+const NORA = { id: 'u-nora', name: 'Nora Nurse', role: 'nurse' as const };
 const PATIENT_SMS = { id: 'system:sms-reply', name: 'Patient (SMS reply)' };
 let nowMs = T0;
 let ctx: AppContext;
@@ -147,6 +149,65 @@ describe('recordConsentChange', () => {
   });
 });
 
+describe('recordConsoleConsentChange', () => {
+  /** Runs `rival` to completion right before the first consent write that `ctx` sends. */
+  async function withRivalBeforeFirstWrite<T>(rival: () => Promise<unknown>, act: () => Promise<T>): Promise<T> {
+    const original = ctx.db.send.bind(ctx.db);
+    let rivalRan = false;
+    const spy = jest.spyOn(ctx.db, 'send').mockImplementation((async (command: { constructor: { name: string } }) => {
+      if (!rivalRan && command.constructor.name === 'TransactWriteCommand') {
+        rivalRan = true;
+        await rival();
+      }
+      return original(command as never);
+    }) as never);
+    try {
+      return await act();
+    } finally {
+      spy.mockRestore();
+      expect(rivalRan).toBe(true);
+    }
+  }
+
+  it('refuses the second of two people who saw the same version, even when their changes cross: the ledger keeps only the first', async () => {
+    const patientId = await newPatient();
+    // Both looked at the page while nothing was recorded (version 0). Nora's opt-out lands
+    // between Casey's read of the state and Casey's write of the opt-in.
+    const noras = () => recordConsoleConsentChange(ctx, { actor: NORA, patientId, input: { channel: 'sms', change: 'opt-out', version: 0 } });
+    const caseys = withRivalBeforeFirstWrite(noras, () => recordConsoleConsentChange(ctx, { actor: CASEY, patientId, input: { channel: 'sms', change: 'opt-in', version: 0 } }));
+
+    await expect(caseys).rejects.toThrow(ConflictError);
+    await expect(caseys).rejects.toMatchObject({ details: { currentVersion: 1 } });
+    expect((await listConsentHistory(ctx, patientId)).entries.map((e) => `${e.change}:${e.actor.name}`)).toEqual(['opt-out:Nora Nurse']);
+    expect((await getConsent(ctx, patientId)).sms).toEqual(expect.objectContaining({ status: 'opted-out', source: 'console', version: 1 }));
+  });
+
+  it('refuses a stale version even when the channel already has the status asked for', async () => {
+    const patientId = await newPatient();
+    await recordConsentChange(ctx, stop(patientId));
+    await recordConsentChange(ctx, optIn(patientId, { source: 'sms-keyword', actor: PATIENT_SMS }));
+    nowMs = T0 + MINUTE;
+    await recordConsentChange(ctx, stop(patientId));
+
+    await expect(recordConsoleConsentChange(ctx, { actor: CASEY, patientId, input: { channel: 'sms', change: 'opt-out', version: 1 } })).rejects.toMatchObject({
+      details: { currentVersion: 3 },
+    });
+    expect(await recordConsoleConsentChange(ctx, { actor: CASEY, patientId, input: { channel: 'sms', change: 'opt-out', version: 3 } })).toMatchObject({ outcome: 'unchanged' });
+    expect((await listConsentHistory(ctx, patientId)).entries).toHaveLength(3);
+  });
+
+  it('without a version, decides on the state it finds (the API’s unchecked form)', async () => {
+    const patientId = await newPatient();
+    await recordConsentChange(ctx, stop(patientId));
+    const result = await recordConsoleConsentChange(ctx, { actor: CASEY, patientId, input: { channel: 'sms', change: 'opt-in' } });
+    expect(result).toMatchObject({ outcome: 'recorded', state: { status: 'opted-in', version: 2 } });
+  });
+
+  it('404s an unknown patient', async () => {
+    await expect(recordConsoleConsentChange(ctx, { actor: CASEY, patientId: newId(), input: { channel: 'sms', change: 'opt-in', version: 0 } })).rejects.toThrow(NotFoundError);
+  });
+});
+
 describe('listConsentHistory', () => {
   it('lists every channel newest first, bounded, saying when more exist', async () => {
     const patientId = await newPatient();
@@ -183,8 +244,11 @@ describe('the patient overview', () => {
         'consent:SMS consent:opt-in:opted-in:console:Casey Coordinator',
       ]);
       expect(overview.timeline.entries.find((e) => e.item.type === 'reminder')?.item.id).toBe(reminder.id);
-      // Reminders and consent are disclosed under the patient read, not listed as other records.
-      expect(overviewAuditResources(overview).listed).toEqual([]);
+      // Reminders are listed by reminder id, the consent ledger once by patient id.
+      expect(overviewAuditResources(overview).listed).toEqual([
+        { resourceType: 'Reminder', resourceId: reminder.id, patientId },
+        { resourceType: 'Consent', resourceId: patientId, patientId },
+      ]);
     }
   });
 

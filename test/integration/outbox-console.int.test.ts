@@ -112,10 +112,10 @@ describe('GET /outbox', () => {
     expect(list.find((m) => m.channel === 'email')).toMatchObject({ to: 'ana@example.org', subject: 'Your appointment' });
   });
 
-  it('records a read of each patient whose messages it shows', async () => {
+  it('lists each reminder whose messages it shows in the audit, once, with its patient', async () => {
     await messages('nora');
     const audit = (await listAudit(stack.ctx, { actorId: 'u-nora', limit: 100 })).entries;
-    expect(audit.filter((e) => e.action === 'read' && e.resourceType === 'Patient').map((e) => e.patientId)).toEqual([patientId]);
+    expect(audit.map((e) => `${e.action} ${e.resourceType} ${e.resourceId} ${e.patientId}`)).toEqual([`list Reminder ${reminderId} ${patientId}`]);
   });
 
   it('is for those who read reminders: an auditor may look, an admin may not', async () => {
@@ -147,7 +147,7 @@ describe('POST /outbox (reply as the patient)', () => {
     ]);
     expect((await messages('casey')).filter((m) => m.direction === 'inbound')).toEqual([expect.objectContaining({ from: NUMBER, body: 'STOP', reminder: { id: reminderId, patientId } })]);
     const audit = (await listAudit(stack.ctx, { actorId: 'u-casey', limit: 100 })).entries;
-    expect(audit.find((e) => e.action === 'update' && e.resourceType === 'Patient')).toMatchObject({ patientId, via: 'console' });
+    expect(audit.filter((e) => e.action === 'update')).toEqual([expect.objectContaining({ resourceType: 'Consent', resourceId: patientId, patientId, via: 'console' })]);
   });
 
   it('sends a typed reply when no quick reply was chosen', async () => {

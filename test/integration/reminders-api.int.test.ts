@@ -208,6 +208,24 @@ describe('consent: GET and POST /api/patients/{id}/consent', () => {
     expect((await get('/api/patients/01JDZZZZZZZZZZZZZZZZZZZZZZ/reminders')).status).toBe(404);
     expect((await json<PatientConsent>(await get(`/api/patients/${emailOnlyId}/consent`))).history).toEqual([]);
   });
+
+  it('lets only one of two clients that read the same version change it: the other gets 409 and the ledger holds one change', async () => {
+    const seen = (await json<PatientConsent>(await get(`/api/patients/${emailOnlyId}/consent`, 'casey'))).channels.email.version;
+    expect((await json<PatientConsent>(await get(`/api/patients/${emailOnlyId}/consent`, 'nora'))).channels.email.version).toBe(seen);
+
+    const [casey, nora] = await Promise.all([
+      post(`/api/patients/${emailOnlyId}/consent`, { channel: 'email', change: 'opt-in', version: seen }, 'casey'),
+      post(`/api/patients/${emailOnlyId}/consent`, { channel: 'email', change: 'opt-out', version: seen }, 'nora'),
+    ]);
+    expect([casey.status, nora.status].sort()).toEqual([200, 409]);
+    const [won, lost] = casey.status === 200 ? [casey, nora] : [nora, casey];
+    expect((await json<ErrorBody>(lost)).error.details).toEqual({ currentVersion: seen + 1 });
+    const { state } = await json<{ state: ConsentState }>(won);
+
+    const after = await json<PatientConsent>(await get(`/api/patients/${emailOnlyId}/consent`));
+    expect(after.channels.email).toEqual(state);
+    expect(after.history.filter((e) => e.channel === 'email')).toEqual([expect.objectContaining({ change: state.status === 'opted-in' ? 'opt-in' : 'opt-out' })]);
+  });
 });
 
 describe('who may', () => {
@@ -234,7 +252,7 @@ describe('who may', () => {
 });
 
 describe('the audit trail', () => {
-  it('records reads as patient reads and every change as a patient update, by whom', async () => {
+  it('records each reminder change against the reminder, consent reads and changes against the ledger, and list reads by patient, by whom', async () => {
     const { entries: before } = await listAudit(stack.ctx, { patientId: phoneOnlyId, limit: 200 });
     const r = await json<Reminder>(await post('/api/reminders', { patientId: phoneOnlyId, channel: 'sms', templateId: 'follow-up-reminder', dueAt: inDays(3) }, 'nora'));
     await post(`/api/reminders/${r.id}/cancel`, { version: 1 }, 'casey');
@@ -246,8 +264,16 @@ describe('the audit trail', () => {
 
     const { entries } = await listAudit(stack.ctx, { patientId: phoneOnlyId, limit: 200 });
     const fresh = entries.filter((e) => !before.some((b) => b.id === e.id));
-    expect(fresh.every((e) => e.resourceType === 'Patient' && e.resourceId === phoneOnlyId)).toBe(true);
-    expect(fresh.map((e) => `${e.actorId}:${e.action}`).sort()).toEqual(['u-aubrey:read', 'u-aubrey:read', 'u-casey:update', 'u-casey:update', 'u-nora:update'].sort());
+    expect(fresh.every((e) => e.patientId === phoneOnlyId && e.via === 'api')).toBe(true);
+    expect(fresh.map((e) => `${e.actorId} ${e.action} ${e.resourceType}${e.resourceId ? ` ${e.resourceId}` : ''}`).sort()).toEqual(
+      [
+        `u-nora create Reminder ${r.id}`,
+        `u-casey transition Reminder ${r.id}`,
+        `u-casey update Consent ${phoneOnlyId}`,
+        'u-aubrey list Reminder',
+        `u-aubrey read Consent ${phoneOnlyId}`,
+      ].sort(),
+    );
   });
 });
 

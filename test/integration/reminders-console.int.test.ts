@@ -157,12 +157,17 @@ describe('scheduling a reminder', () => {
     expect(data.reminders!.rows).toEqual([
       expect.objectContaining({ channel: 'SMS', template: 'Follow-up reminder', dueAt: `${nextYear}-01-02T14:30:00.000Z`, status: 'Scheduled', createdBy: 'Casey Coordinator', cancellable: true }),
     ]);
-    expect(data.timeline.rows).toContainEqual(expect.objectContaining({ heading: 'Reminder scheduled', item: expect.objectContaining({ type: 'reminder', label: 'Follow up reminder (SMS)' }) }));
+    expect(data.timeline.rows).toContainEqual(expect.objectContaining({ heading: 'Reminder scheduled', item: expect.objectContaining({ type: 'reminder', label: 'Follow-up reminder (SMS)' }) }));
     // An auditor sees the row, but not as cancellable.
     expect((await page('aubrey')).reminders!.rows[0]).toMatchObject({ status: 'Scheduled', cancellable: false });
 
     const { entries } = await listAudit(stack.ctx, { patientId, limit: 200 });
-    expect(entries).toContainEqual(expect.objectContaining({ actorId: 'u-casey', action: 'update', resourceType: 'Patient', resourceId: patientId, via: 'console' }));
+    const scheduled = data.reminders!.rows[0]!.id;
+    expect(entries).toContainEqual(expect.objectContaining({ actorId: 'u-casey', action: 'create', resourceType: 'Reminder', resourceId: scheduled, patientId, via: 'console' }));
+    // The page's reads: the reminders as a list of the patient's, the consent ledger as itself.
+    expect(entries).toContainEqual(expect.objectContaining({ actorId: 'u-aubrey', action: 'list', resourceType: 'Reminder', patientId, via: 'console' }));
+    expect(entries).toContainEqual(expect.objectContaining({ actorId: 'u-aubrey', action: 'read', resourceType: 'Consent', resourceId: patientId, patientId, via: 'console' }));
+    expect(entries.some((e) => e.actorId === 'u-casey' && e.action === 'update' && e.resourceType === 'Patient')).toBe(false);
   });
 
   it('names the field for a time that does not exist or has passed, keeps what was typed, and schedules nothing', async () => {
@@ -194,6 +199,11 @@ describe('cancelling a reminder', () => {
 
     const again = await failed(await submit('nora', [['intent', 'cancel-reminder'], ['reminderId', before.id], ['version', String(before.version)]]), 409);
     expect(again.message).toBe(PATIENT_STALE_MESSAGE);
+
+    const { entries } = await listAudit(stack.ctx, { patientId, limit: 200 });
+    expect(entries.filter((e) => e.actorId === 'u-nora' && e.action === 'transition')).toEqual([
+      expect.objectContaining({ resourceType: 'Reminder', resourceId: before.id, patientId, via: 'console' }),
+    ]);
   });
 });
 
@@ -212,6 +222,11 @@ describe('recording consent', () => {
     expect(data.consent!.history).toEqual([{ id: expect.any(String), at: expect.any(String), channel: 'SMS', change: 'Opted out', source: 'staff in Sidecar', actor: 'Casey Coordinator' }]);
     expect(data.timeline.rows).toContainEqual(expect.objectContaining({ heading: 'Opted out', detail: 'Source: staff in Sidecar', item: expect.objectContaining({ type: 'consent', label: 'SMS consent' }) }));
     expect((await page('casey')).consent!.channels[0]!.changes).toEqual(['opt-in']);
+
+    const { entries } = await listAudit(stack.ctx, { patientId, limit: 200 });
+    expect(entries.filter((e) => e.actorId === 'u-casey' && e.action === 'update')).toEqual([
+      expect.objectContaining({ resourceType: 'Consent', resourceId: patientId, patientId, via: 'console' }),
+    ]);
   });
 
   it('refuses a change made on a state that moved on since the page was shown', async () => {

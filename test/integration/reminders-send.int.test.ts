@@ -182,7 +182,7 @@ describe('sendDueReminders', () => {
     expect(text).toMatchObject({ to: phone, configurationSet: TEST_MESSAGING.smsConfigurationSet, messageType: 'TRANSACTIONAL' });
     expect(text.body).toContain('Ana');
     expect(text.body).toContain(TEST_MESSAGING.organizationName);
-    expect(text.body).toContain(`https://localhost:3000/r/${r.id}`);
+    expect(text.body).toContain(`http://localhost:3000/r/${r.id}`);
     expect(text.body.endsWith('Reply STOP to opt out')).toBe(true);
     expect(text.body.length).toBeLessThanOrEqual(160);
     const sent = await reminder(r.id);

@@ -44,7 +44,8 @@ beforeAll(async () => {
   patientId = (await json<{ patients: { id: string }[] }>(await get('/api/patients'))).patients[0]!.id;
   await recordSignIn(stack.ctx, olga);
 
-  t.A = await newTask({ priority: 'stat' }); // due in 4 h, unowned
+  // An explicit due time: stat's 4 business hours would cross the close of business at some times of day.
+  t.A = await newTask({ priority: 'stat', dueAt: hours(4) }); // due in 4 h, unowned
   t.B = await newTask({ type: 'call-patient', team: 'nurses', dueAt: hours(-1) }); // overdue, unowned
   t.C = await newTask({ priority: 'urgent', ownerId: 'u-nora' }); // due in 72 h, Nora's
   t.D = await move(await newTask({ dueAt: hours(-2), ownerId: 'u-nora' }), { to: 'on-hold', reason: 'Readmitted' }); // past due but paused

@@ -25,12 +25,12 @@ const ZPatientConsent = z.object({
 });
 const ZRecordedConsentChange = z.object({ outcome: z.enum(['recorded', 'unchanged', 'superseded']), state: ZConsentState, entry: ZConsentEntry.optional() });
 
-/**
- * Reminders and consent are the patient's own data: reading them is audited as a read of the
- * patient, and every change (a reminder scheduled or cancelled, a consent change) as an update of
- * the patient.
- */
-const patientResource = (patientId: string) => ({ resourceType: 'Patient' as const, resourceId: patientId, patientId });
+/** A reminder scheduled or cancelled, audited as itself (with its patient). */
+const reminderResource = (r: { id: string; patientId: string }) => ({ resourceType: 'Reminder' as const, resourceId: r.id, patientId: r.patientId });
+/** A patient's reminders read as a list: the patient says whose (the list has no id of its own). */
+const patientRemindersResource = (patientId: string) => ({ resourceType: 'Reminder' as const, patientId });
+/** A patient's consent ledger, read or changed: it is the patient's, so the patient id names it. */
+const consentResource = (patientId: string) => ({ resourceType: 'Consent' as const, resourceId: patientId, patientId });
 
 /** /api/reminders: schedule a reminder by hand, cancel a scheduled one (version-checked). */
 export function remindersRoutes(ctx: AppContext) {
@@ -44,7 +44,7 @@ export function remindersRoutes(ctx: AppContext) {
       }),
       async (c) => {
         const { reminder } = await createStaffReminder(ctx, { actor: c.get('actor'), input: c.req.valid('json') });
-        c.get('audit').add('update', patientResource(reminder.patientId));
+        c.get('audit').add('create', reminderResource(reminder));
         return c.json(reminder, 201);
       },
     )
@@ -58,7 +58,7 @@ export function remindersRoutes(ctx: AppContext) {
       async (c) => {
         const actor = c.get('actor');
         const reminder = await cancelReminder(ctx, { id: c.req.valid('param').id, version: c.req.valid('json').version, actor: { id: actor.id, name: actor.name } });
-        c.get('audit').add('update', patientResource(reminder.patientId));
+        c.get('audit').add('transition', reminderResource(reminder));
         return c.json(reminder, 200);
       },
     );
@@ -77,7 +77,7 @@ export function patientRemindersRoutes(ctx: AppContext) {
       async (c) => {
         const patientId = c.req.valid('param').id;
         const reminders = await getPatientReminders(ctx, { patientId });
-        c.get('audit').add('read', patientResource(patientId));
+        c.get('audit').add('list', patientRemindersResource(patientId));
         return c.json(reminders, 200);
       },
     )
@@ -91,7 +91,7 @@ export function patientRemindersRoutes(ctx: AppContext) {
       async (c) => {
         const patientId = c.req.valid('param').id;
         const consent = await getPatientConsent(ctx, { patientId });
-        c.get('audit').add('read', patientResource(patientId));
+        c.get('audit').add('read', consentResource(patientId));
         return c.json(consent, 200);
       },
     )
@@ -105,7 +105,7 @@ export function patientRemindersRoutes(ctx: AppContext) {
       async (c) => {
         const patientId = c.req.valid('param').id;
         const result = await recordConsoleConsentChange(ctx, { actor: c.get('actor'), patientId, input: c.req.valid('json') });
-        c.get('audit').add('update', patientResource(patientId));
+        c.get('audit').add('update', consentResource(patientId));
         return c.json(result, 200);
       },
     );

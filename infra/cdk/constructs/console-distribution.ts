@@ -44,7 +44,8 @@ const MAX_ROOT_STATIC_ENTRIES = 10;
  * allowed to embed it (SIDECAR_FRAME_ANCESTORS, for SMART launches inside the EHR); an
  * `X-Frame-Options: DENY` or a CSP added here would forbid exactly that embedding. Referrer-Policy is
  * `same-origin`, not `no-referrer`: under `no-referrer` browsers send `Origin: null` on form posts,
- * which Remix's action CSRF check rejects.
+ * which Remix's action CSRF check rejects. It is a default, not an override: the patients' reminder
+ * pages (`/r/*`) send `no-referrer` themselves, so the unguessable link never leaks to another site.
  */
 const SECURITY_HEADERS: cloudfront.ResponseSecurityHeadersBehavior = {
   strictTransportSecurity: {
@@ -54,7 +55,7 @@ const SECURITY_HEADERS: cloudfront.ResponseSecurityHeadersBehavior = {
     override: true,
   },
   contentTypeOptions: { override: true },
-  referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.SAME_ORIGIN, override: true },
+  referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.SAME_ORIGIN, override: false },
   // The legacy XSS auditor is itself exploitable; modern guidance is to switch it off.
   xssProtection: { protection: false, override: true },
 };

@@ -4,7 +4,17 @@
  * Kept free of FHIR and server imports so that reading it is instant.
  */
 
-export const SCENARIO_NAMES = ['new-referral', 'revoke', 'appointment-booked', 'no-show', 'consult-note', 'discharge', 'discharge-entered-in-error'] as const;
+export const SCENARIO_NAMES = [
+  'new-referral',
+  'revoke',
+  'appointment-booked',
+  'appointment-moved',
+  'appointment-cancelled',
+  'no-show',
+  'consult-note',
+  'discharge',
+  'discharge-entered-in-error',
+] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface ScenarioInfo {
@@ -28,8 +38,18 @@ export const SCENARIOS: readonly ScenarioInfo[] = [
   },
   {
     name: 'appointment-booked',
-    description: 'The receiving provider books an appointment for a referral (Appointment, booked).',
+    description: 'The receiving provider books an appointment for a referral (Appointment, booked, at least 4 days ahead so every reminder is still to come).',
     defaultTarget: 'the most recently created active referral with no booked or attended appointment and no consult note',
+  },
+  {
+    name: 'appointment-moved',
+    description: "The provider moves the referral's booked appointment 2 days later (the same Appointment, a new version; books one first if needed).",
+    defaultTarget: 'the most recently created active referral with a booked appointment, else the most recent active one without a consult note',
+  },
+  {
+    name: 'appointment-cancelled',
+    description: "The provider cancels the referral's booked appointment (Appointment status → cancelled; books one first if needed).",
+    defaultTarget: 'the most recently created active referral with a booked appointment, else the most recent active one without a consult note',
   },
   {
     name: 'no-show',

@@ -47,6 +47,20 @@ export interface ScenarioContext {
 /** FHIR's id syntax; also keeps odd input out of error messages and searches. */
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const REQUESTERS = PRACTITIONERS.filter((p) => p.role === 'requester');
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/**
+ * Booked appointments start on the 5th to 8th day after today (UTC), at 14:00–16:00 UTC: always
+ * more than 4 days ahead, so Sidecar's reminders (72 h and 24 h before, by default) are all still
+ * to come rather than "too late".
+ */
+const FIRST_APPOINTMENT_DAY = 5;
+/** How far `appointment-moved` moves a visit. */
+const MOVE_BY_MS = 2 * DAY;
+/** FHIR R4 appointment-cancellation-reason: the patient cancelled. */
+const CANCELLED_BY_PATIENT = {
+  coding: [{ system: 'http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason', code: 'pat', display: 'Patient' }],
+};
 
 export interface ScenarioRunner {
   run(name: string, options?: ScenarioOptions): Promise<ScenarioResult>;
@@ -131,8 +145,34 @@ export function createScenarioRunner(ctx: ScenarioContext): ScenarioRunner {
   async function bookAppointment(sr: Stored<ServiceRequest>): Promise<Stored<Appointment>> {
     const day = startOfUtcDay(now());
     const offset = appointmentCount++;
-    const start = new Date(day.getTime() + (3 + (offset % 4)) * 86_400_000 + (14 + (offset % 3)) * 3_600_000);
+    const start = new Date(day.getTime() + (FIRST_APPOINTMENT_DAY + (offset % 4)) * DAY + (14 + (offset % 3)) * HOUR);
     return write(buildAppointment({ serviceRequest: sr, start, minutes: 30, created: now().toISOString() }, simMeta()));
+  }
+
+  /**
+   * The referral whose upcoming appointment a scenario changes (see its default target), and that
+   * appointment: the one still to happen, else one booked now (its creation announced first, as
+   * the EHR would).
+   */
+  async function upcomingAppointmentFor(
+    name: ScenarioName,
+    options: ScenarioOptions,
+  ): Promise<{ sr: Stored<ServiceRequest>; appointment: Stored<Appointment>; changed: Stored<Resource>[]; deliveries: Delivery[] }> {
+    const sr = await target(
+      options,
+      [async (c) => (await upcomingAppointment(c.id)) !== undefined, async (c) => !(await hasConsultNote(c.id))],
+      `No active referral without a consult note to ${name === 'no-show' ? 'miss' : 'change'} an appointment for`,
+    );
+    const changed: Stored<Resource>[] = [];
+    const deliveries: Delivery[] = [];
+    let appointment = await upcomingAppointment(sr.id);
+    if (!appointment) {
+      requireActive(sr);
+      appointment = await bookAppointment(sr);
+      changed.push(appointment);
+      deliveries.push(await announce(appointment, 'create'));
+    }
+    return { sr, appointment, changed, deliveries };
   }
 
   /** The given patient, else the next seeded patient in turn (counted per scenario). */
@@ -231,22 +271,27 @@ export function createScenarioRunner(ctx: ScenarioContext): ScenarioRunner {
       return result('appointment-booked', sr, [appointment], [await announce(appointment, 'create')]);
     },
 
+    async 'appointment-moved'(options) {
+      const { sr, appointment, changed, deliveries } = await upcomingAppointmentFor('appointment-moved', options);
+      const later = (at: string) => new Date(Date.parse(at) + MOVE_BY_MS).toISOString();
+      if (!appointment.start) throw new ConflictError(`Appointment/${appointment.id} has no start to move`);
+      // The same Appointment, re-sent: a new version (versionId, lastUpdated) with the later start.
+      const moved = await write<Appointment>({ ...appointment, start: later(appointment.start), ...(appointment.end ? { end: later(appointment.end) } : {}) });
+      changed.push(moved);
+      deliveries.push(await announce(moved, 'update'));
+      return result('appointment-moved', sr, changed, deliveries);
+    },
+
+    async 'appointment-cancelled'(options) {
+      const { sr, appointment, changed, deliveries } = await upcomingAppointmentFor('appointment-cancelled', options);
+      const cancelled = await write<Appointment>({ ...appointment, status: 'cancelled', cancelationReason: CANCELLED_BY_PATIENT });
+      changed.push(cancelled);
+      deliveries.push(await announce(cancelled, 'update'));
+      return result('appointment-cancelled', sr, changed, deliveries);
+    },
+
     async 'no-show'(options) {
-      // Prefer a referral whose appointment is booked; otherwise book one for the newest open referral.
-      const sr = await target(
-        options,
-        [async (c) => (await upcomingAppointment(c.id)) !== undefined, async (c) => !(await hasConsultNote(c.id))],
-        'No active referral without a consult note to miss an appointment for',
-      );
-      const changed: Stored<Resource>[] = [];
-      const deliveries: Delivery[] = [];
-      let appointment = await upcomingAppointment(sr.id);
-      if (!appointment) {
-        requireActive(sr);
-        appointment = await bookAppointment(sr);
-        changed.push(appointment);
-        deliveries.push(await announce(appointment, 'create'));
-      }
+      const { sr, appointment, changed, deliveries } = await upcomingAppointmentFor('no-show', options);
       const missed = await write<Appointment>({ ...appointment, status: 'noshow' });
       changed.push(missed);
       deliveries.push(await announce(missed, 'update'));

@@ -65,12 +65,22 @@ describe('the console care-plan page (web/app/lib/care-plans.server)', () => {
   });
 
   it('reports what a change did to the tasks, from counts in the query string only', () => {
-    const query = new URLSearchParams(doneQuery('revoke', { created: 0, cancelled: 3 }));
+    const none = { remindersScheduled: 0, remindersCancelled: 0, unreachable: false };
+    const query = new URLSearchParams(doneQuery('revoke', { created: 0, cancelled: 3, ...none }));
     expect(carePlanDoneMessage(readDone(query).done, readDone(query))).toBe('The plan was revoked. 3 pending tasks cancelled.');
+    const reminded = new URLSearchParams(doneQuery('add-activity', { created: 2, cancelled: 0, remindersScheduled: 4, remindersCancelled: 1, unreachable: false }));
+    expect(reminded.toString()).toBe('done=add-activity&created=2&cancelled=0&reminded=4&unreminded=1');
+    expect(carePlanDoneMessage(readDone(reminded).done, readDone(reminded))).toBe(
+      'The activity was added. 2 tasks created. 4 patient reminders scheduled; 1 scheduled patient reminder cancelled.',
+    );
+    const unreachable = new URLSearchParams(doneQuery('add-activity', { created: 1, cancelled: 0, ...none, unreachable: true }));
+    expect(carePlanDoneMessage(readDone(unreachable).done, readDone(unreachable))).toBe(
+      'The activity was added. 1 task created. The patient has no mobile phone or personal email on file, so no reminders can be sent.',
+    );
     expect(carePlanDoneMessage('create', { created: 1, cancelled: 0 })).toBe('The care plan was created. 1 task created.');
     expect(carePlanDoneMessage('goal', { created: 0, cancelled: 0 })).toBe('The goal was updated. No tasks were created or cancelled.');
     expect(carePlanDoneMessage('something-else', { created: 1, cancelled: 0 })).toBeUndefined();
-    expect(readDone(new URLSearchParams('done=goal&created=lots&cancelled=-2'))).toEqual({ done: 'goal', created: 0, cancelled: 0 });
+    expect(readDone(new URLSearchParams('done=goal&created=lots&cancelled=-2&reminded=x&unreachable=yes'))).toEqual({ done: 'goal', created: 0, cancelled: 0, ...none });
     expect(revisionSummary(['goals', 'activities', 'careTeam'])).toBe('Changed the goals, activities and care team');
   });
 });

@@ -55,5 +55,13 @@ export function planWith(activities: ActivityInput[], overrides: Partial<CarePla
 
 /** The activity inputs that reproduce a plan's activities (for revisions in tests). */
 export function activityInputs(plan: CarePlan): ActivityInput[] {
-  return plan.activities.map(({ id, kind, title, offsetDays, recurrence, status }) => ({ id, kind, title, offsetDays, status, ...(recurrence ? { recurrence } : {}) }));
+  return plan.activities.map(({ id, kind, title, offsetDays, recurrence, patientReminderTime, status }) => ({
+    id,
+    kind,
+    title,
+    offsetDays,
+    status,
+    ...(recurrence ? { recurrence } : {}),
+    ...(patientReminderTime ? { patientReminderTime } : {}),
+  }));
 }

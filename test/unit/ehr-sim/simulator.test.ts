@@ -15,6 +15,7 @@ import { expectNotificationLike, SECRET, startReceiver, verified, type Receiver 
 jest.setTimeout(20_000);
 
 const FAST_RETRIES = { baseDelayMs: 5, maxDelayMs: 20 };
+const DAY = 86_400_000;
 
 async function getJson<T = unknown>(url: string, init?: RequestInit): Promise<{ status: number; body: T; headers: Headers }> {
   const response = await fetch(url, init);
@@ -222,7 +223,8 @@ describe('startEhrSimulator', () => {
       expect(appointment.serviceType).toEqual([sr.performerType]);
       expect(appointment.participant.map((p) => p.actor?.reference?.split('/')[0])).toEqual(['Patient', 'Practitioner']);
       expect(appointment.participant[0]?.actor?.reference).toBe(sr.subject?.reference);
-      expect(Date.parse(appointment.start ?? '')).toBeGreaterThan(Date.now());
+      // More than 4 days ahead: Sidecar's 72 h and 24 h reminders are both still to come.
+      expect(Date.parse(appointment.start ?? '')).toBeGreaterThan(Date.now() + 4 * DAY);
       expect(Date.parse(appointment.end ?? '')).toBeGreaterThan(Date.parse(appointment.start ?? ''));
       expect(lastNotification().focus).toEqual(appointment);
 
@@ -253,6 +255,66 @@ describe('startEhrSimulator', () => {
       expect(created?.focus).toMatchObject({ resourceType: 'Appointment', status: 'booked' });
       expect(missed?.focus).toMatchObject({ resourceType: 'Appointment', id: created?.focus.id, status: 'noshow' });
       expect(missed?.eventNumber).toBe((created?.eventNumber ?? 0) + 1);
+    });
+
+    test('appointment-moved re-sends the same Appointment 2 days later, as a newer version', async () => {
+      await sim.runScenario('appointment-booked', { serviceRequestId: 'sr-009-1' });
+      const booked = lastNotification();
+      const before = booked.focus as Appointment;
+
+      const result = await sim.runScenario('appointment-moved', { serviceRequestId: 'sr-009-1' });
+
+      const moved = lastNotification();
+      const after = moved.focus as Appointment;
+      expect(result).toMatchObject({ scenario: 'appointment-moved', serviceRequestId: 'sr-009-1', patientId: 'pt-009', resources: [`Appointment/${before.id}`] });
+      expect(result.deliveries).toHaveLength(1);
+      expect(after).toMatchObject({ resourceType: 'Appointment', id: before.id, status: 'booked' });
+      expect(Date.parse(after.start ?? '') - Date.parse(before.start ?? '')).toBe(2 * DAY);
+      expect(Date.parse(after.end ?? '') - Date.parse(before.end ?? '')).toBe(2 * DAY);
+      expect(after.meta?.versionId).not.toBe(before.meta?.versionId);
+      expect(Date.parse(after.meta?.lastUpdated ?? '')).toBeGreaterThan(Date.parse(before.meta?.lastUpdated ?? ''));
+      expect(moved.eventNumber).toBe(booked.eventNumber + 1);
+      expect(verified<Bundle>(receiver.received.at(-1)!).entry?.[1]).toMatchObject({ request: { method: 'PUT', url: `Appointment/${before.id}` } });
+      expect(await read<Appointment>(`Appointment/${before.id}`)).toEqual(after);
+      // Still one appointment for the referral: moved, not rebooked.
+      expect((await read<Bundle<Appointment>>('Appointment?based-on=ServiceRequest/sr-009-1')).entry).toHaveLength(1);
+    });
+
+    test('appointment-cancelled cancels the booked appointment, with the patient as the reason', async () => {
+      await sim.runScenario('appointment-booked', { serviceRequestId: 'sr-010-1' });
+      const booked = lastNotification();
+
+      const result = await sim.runScenario('appointment-cancelled', { serviceRequestId: 'sr-010-1' });
+
+      const cancelled = lastNotification();
+      expect(result).toMatchObject({ scenario: 'appointment-cancelled', serviceRequestId: 'sr-010-1', resources: [`Appointment/${booked.focus.id}`] });
+      expect(cancelled.focus).toMatchObject({
+        resourceType: 'Appointment',
+        id: booked.focus.id,
+        status: 'cancelled',
+        start: (booked.focus as Appointment).start,
+        cancelationReason: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason', code: 'pat' }] },
+      });
+      expect(cancelled.eventNumber).toBe(booked.eventNumber + 1);
+      // Nothing upcoming is left to cancel or move: the next run books a new appointment first.
+      const again = await sim.runScenario('appointment-cancelled', { serviceRequestId: 'sr-010-1' });
+      expect(again.deliveries).toHaveLength(2);
+      expect(again.resources[0]).not.toBe(`Appointment/${booked.focus.id}`);
+    });
+
+    test('appointment-moved and appointment-cancelled book an appointment first when the referral has none', async () => {
+      for (const [scenario, serviceRequestId] of [
+        ['appointment-moved', 'sr-011-1'],
+        ['appointment-cancelled', 'sr-012-1'],
+      ] as const) {
+        receiver.received.length = 0;
+        const result = await sim.runScenario(scenario, { serviceRequestId });
+        expect(result.deliveries).toHaveLength(2);
+        const [created, changed] = bodies(receiver).map((b) => expectNotificationLike(b as Bundle));
+        expect(created?.focus).toMatchObject({ resourceType: 'Appointment', status: 'booked' });
+        expect(changed?.focus).toMatchObject({ resourceType: 'Appointment', id: created?.focus.id, status: scenario === 'appointment-moved' ? 'booked' : 'cancelled' });
+        expect(result.resources).toEqual([`Appointment/${created?.focus.id}`, `Appointment/${created?.focus.id}`]);
+      }
     });
 
     test('consult-note files a current consult note related to the referral', async () => {
@@ -484,6 +546,22 @@ describe('options', () => {
       expect(booked?.meta?.lastUpdated).toBe(at.toISOString());
       expect(missed?.meta?.lastUpdated).toBe(new Date(at.getTime() + 1).toISOString());
       expect(result.deliveries.map((d) => d.status)).toEqual([202, 202]);
+    } finally {
+      await sim.close();
+      await receiver.close();
+    }
+  });
+
+  test('books appointments more than 4 days ahead even late in the day, so no reminder offset is already past', async () => {
+    const receiver = await startReceiver();
+    const at = new Date('2025-01-10T23:59:00Z');
+    const sim = await startEhrSimulator({ port: 0, sidecarWebhookUrl: receiver.webhookUrl, secret: SECRET, seedCount: 4, now: () => at, delivery: FAST_RETRIES });
+    try {
+      for (const serviceRequestId of ['sr-001-1', 'sr-002-1', 'sr-003-1', 'sr-004-1']) {
+        await sim.runScenario('appointment-booked', { serviceRequestId });
+        const { focus } = expectNotificationLike(verified<Bundle>(receiver.received.at(-1)!));
+        expect(Date.parse((focus as Appointment).start ?? '') - at.getTime()).toBeGreaterThan(4 * DAY);
+      }
     } finally {
       await sim.close();
       await receiver.close();

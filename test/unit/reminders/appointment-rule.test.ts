@@ -32,7 +32,7 @@ describe('planForAppointmentReminders', () => {
 
   it.each([
     ['cancelled', false, 'appointment-cancelled'],
-    ['noshow', false, 'appointment-cancelled'],
+    ['noshow', false, 'appointment-no-show'],
     ['entered-in-error', false, 'source-withdrawn'],
     ['booked', true, 'source-withdrawn'],
   ] as const)('cancels the reminders of a %s (deleted: %s) appointment with %s', (status, deleted, reason) => {

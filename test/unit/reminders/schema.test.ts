@@ -136,6 +136,6 @@ describe('appointment reminder offsets', () => {
 describe('reminderLabel', () => {
   it('names the template and channel only', () => {
     expect(reminderLabel({ templateId: 'appointment-reminder', channel: 'sms' })).toBe('Appointment reminder (SMS)');
-    expect(reminderLabel({ templateId: 'care-plan-activity', channel: 'email' })).toBe('Care plan activity (email)');
+    expect(reminderLabel({ templateId: 'care-plan-activity', channel: 'email' })).toBe('Care-plan activity reminder (email)');
   });
 });

@@ -62,9 +62,12 @@ describe('reminderCode', () => {
 describe('reminderLink', () => {
   const id = '01JDREMINDER0000000000000C';
 
-  it('links to the reminder on the console’s host, always over https', () => {
-    expect(reminderLink('http://localhost:3000', id)).toBe(`https://localhost:3000/r/${id}`);
+  it('links to the reminder on the console’s host over https; plain http only for a loopback console (a local run)', () => {
     expect(reminderLink('https://care.example.org/console', id)).toBe(`https://care.example.org/r/${id}`);
+    expect(reminderLink('http://care.example.org', id)).toBe(`https://care.example.org/r/${id}`);
+    expect(reminderLink('http://127.0.0.1:3000', id)).toBe(`http://127.0.0.1:3000/r/${id}`);
+    expect(reminderLink('http://localhost:3000', id)).toBe(`http://localhost:3000/r/${id}`);
+    expect(reminderLink('http://127.example.org:3000', id)).toBe(`https://127.example.org:3000/r/${id}`);
   });
 
   it('falls back to the bare origin when the link would be too long for an SMS', () => {

@@ -136,6 +136,7 @@ describe('renderReminder', () => {
 
   it.each([
     ['a plain http link', { link: 'http://sidecar.example.org/r/1' }],
+    ['a plain http link to a host that only starts like loopback', { link: 'http://127.0.0.1.example.org/r/1' }],
     ['a javascript link', { link: 'javascript:alert(1)' }],
     ['a link longer than 60 characters', { link: `${LINK_60}X` }],
     ['a link with characters outside GSM-7', { link: 'https://sidecar.example.org/r/é~1' }],

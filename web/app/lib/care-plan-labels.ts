@@ -107,7 +107,10 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
  * The success message for a care-plan page's `?done=` value, with the work it changed
  * (`created` and `cancelled` tasks, counts only); undefined for an unknown value.
  */
-export function carePlanDoneMessage(done: string | undefined, work: { created: number; cancelled: number }): string | undefined {
+export function carePlanDoneMessage(
+  done: string | undefined,
+  work: { created: number; cancelled: number; remindersScheduled?: number; remindersCancelled?: number; unreachable?: boolean },
+): string | undefined {
   if (!done) return undefined;
   const what =
     done === 'create'
@@ -120,8 +123,16 @@ export function carePlanDoneMessage(done: string | undefined, work: { created: n
     work.created > 0 ? `${plural(work.created, 'task', 'tasks')} created` : undefined,
     work.cancelled > 0 ? `${plural(work.cancelled, 'pending task', 'pending tasks')} cancelled` : undefined,
   ].filter(Boolean);
-  return `${what} ${changes.length > 0 ? `${changes.join('; ')}.` : 'No tasks were created or cancelled.'}`;
+  const reminders = [
+    work.remindersScheduled ? `${plural(work.remindersScheduled, 'patient reminder', 'patient reminders')} scheduled` : undefined,
+    work.remindersCancelled ? `${plural(work.remindersCancelled, 'scheduled patient reminder', 'scheduled patient reminders')} cancelled` : undefined,
+  ].filter(Boolean);
+  const unreachable = work.unreachable ? ' The patient has no mobile phone or personal email on file, so no reminders can be sent.' : '';
+  const tasks = changes.length > 0 ? `${changes.join('; ')}.` : 'No tasks were created or cancelled.';
+  return `${what} ${tasks}${reminders.length > 0 ? ` ${capitalize(reminders.join('; '))}.` : ''}${unreachable}`;
 }
+
+const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 const TIMELINE_KIND: Record<string, string> = { created: 'Created', transition: 'Status changed', revision: 'Revised' };
 

@@ -1,7 +1,7 @@
 import { json } from '@remix-run/node';
 import type { Bundle } from '@medplum/fhirtypes';
 import { z } from 'zod';
-import { applyPlannedWork } from '../../../shared/careplans/apply-planned-work';
+import { applyCarePlanChange } from '../../../shared/careplans/apply-planned-work';
 import { createCarePlan, type CreateCarePlanInput } from '../../../shared/careplans/create-care-plan';
 import { getCarePlan } from '../../../shared/careplans/get-care-plan';
 import type { CarePlanChange } from '../../../shared/careplans/planned-work';
@@ -15,6 +15,7 @@ import {
   MAX_CARE_TEAM,
   ZGoalAchievementStatus,
   ZItemId,
+  ZLocalTime,
 } from '../../../shared/careplans/schema';
 import { CAREPLAN_TRANSITIONS, FINAL_CAREPLAN_STATUSES } from '../../../shared/careplans/state-machine';
 import { CAREPLAN_TEMPLATE_IDS, CAREPLAN_TEMPLATES } from '../../../shared/careplans/templates';
@@ -31,10 +32,14 @@ import { formList, formValues } from './session.server';
 
 export const CAREPLAN_STALE_MESSAGE = 'Someone changed this care plan after you opened it. Reload the page to see the latest, then try again.';
 
-/** What a form's work did to the tasks (counts only: they go into the redirect's query string). */
+/** What a form's work did to the tasks and patient reminders (counts only: they go into the redirect's query string). */
 export interface WorkOutcome {
   created: number;
   cancelled: number;
+  remindersScheduled: number;
+  remindersCancelled: number;
+  /** Reminders were wanted but the patient has no mobile phone or personal email on file. */
+  unreachable: boolean;
 }
 
 // ---- templates and the "start a care plan" form ----------------------------------------------
@@ -159,6 +164,7 @@ export const ZCarePlanCommand = z.discriminatedUnion('intent', [
       offsetDays: ZCount(0, 730, 'the day after the start'),
       everyDays: ZCount(1, 365, 'the interval in days').optional(),
       count: ZCount(2, 52, 'the number of times').optional(),
+      patientReminderTime: ZLocalTime.optional(),
     })
     .refine((c) => (c.everyDays === undefined) === (c.count === undefined), {
       path: ['count'],
@@ -178,6 +184,7 @@ export const CAREPLAN_ECHOED_FIELDS = [
   'offsetDays',
   'everyDays',
   'count',
+  'patientReminderTime',
   'goalId',
   'activityId',
 ] as const;
@@ -225,6 +232,7 @@ const activityInput = (a: Activity): ActivityInput => ({
   title: a.title,
   offsetDays: a.offsetDays,
   ...(a.recurrence ? { recurrence: a.recurrence } : {}),
+  ...(a.patientReminderTime ? { patientReminderTime: a.patientReminderTime } : {}),
   status: a.status,
 });
 
@@ -249,6 +257,7 @@ function revisionOf(plan: CarePlan, command: Extract<CarePlanCommand, { intent: 
         title: command.title,
         offsetDays: command.offsetDays,
         ...(command.everyDays !== undefined && command.count !== undefined ? { recurrence: { everyDays: command.everyDays, count: command.count } } : {}),
+        ...(command.patientReminderTime ? { patientReminderTime: command.patientReminderTime } : {}),
       };
       return { activities: [...plan.activities.map(activityInput), added] };
     }
@@ -262,8 +271,12 @@ function revisionOf(plan: CarePlan, command: Extract<CarePlanCommand, { intent: 
 const MOVE_TO = { activate: 'active', resume: 'active', hold: 'on-hold', complete: 'completed', revoke: 'revoked' } as const;
 
 async function withWork(ctx: AppContext, change: Promise<CarePlanChange>): Promise<{ carePlan: CarePlan; work: WorkOutcome }> {
-  const { carePlan, work } = await change;
-  return { carePlan, work: await applyPlannedWork(ctx, work) };
+  const saved = await change;
+  const { created, cancelled, reminders } = await applyCarePlanChange(ctx, saved);
+  return {
+    carePlan: saved.carePlan,
+    work: { created, cancelled, remindersScheduled: reminders.scheduled, remindersCancelled: reminders.cancelled, unreachable: reminders.unreachable },
+  };
 }
 
 /**
@@ -305,11 +318,16 @@ export function carePlanFormError(intent: string, error: unknown, values: Record
   );
 }
 
-/** The `?done=…&created=…&cancelled=…` of a redirect after a successful form (codes and counts only). */
+const ZTally = z.coerce.number().int().min(0).max(10_000).catch(0);
+
+/** The `?done=…&created=…&cancelled=…&reminded=…&unreminded=…&unreachable=1` of a redirect after a successful form (codes and counts only). */
 const ZDone = z.object({
   done: z.string().max(40).optional(),
-  created: z.coerce.number().int().min(0).max(10_000).catch(0),
-  cancelled: z.coerce.number().int().min(0).max(10_000).catch(0),
+  created: ZTally,
+  cancelled: ZTally,
+  reminded: ZTally,
+  unreminded: ZTally,
+  unreachable: z.literal('1').optional().catch(undefined),
 });
 
 /** The success query string for a redirect. */
@@ -318,15 +336,18 @@ export function doneQuery(done: string, work: WorkOutcome): string {
     done,
     created: String(work.created),
     cancelled: String(work.cancelled),
+    reminded: String(work.remindersScheduled),
+    unreminded: String(work.remindersCancelled),
+    ...(work.unreachable ? { unreachable: '1' } : {}),
   }).toString();
 }
 
 /** Reads a page's success query string (anything odd reads as nothing done). */
-export function readDone(params: URLSearchParams): { done?: string; created: number; cancelled: number } {
-  const parsed = ZDone.safeParse(formValues(params, ['done', 'created', 'cancelled']));
-  if (!parsed.success) return { created: 0, cancelled: 0 };
-  const { done, created, cancelled } = parsed.data;
-  return { ...(done ? { done } : {}), created, cancelled };
+export function readDone(params: URLSearchParams): { done?: string } & WorkOutcome {
+  const parsed = ZDone.safeParse(formValues(params, ['done', 'created', 'cancelled', 'reminded', 'unreminded', 'unreachable']));
+  if (!parsed.success) return { created: 0, cancelled: 0, remindersScheduled: 0, remindersCancelled: 0, unreachable: false };
+  const { done, created, cancelled, reminded, unreminded, unreachable } = parsed.data;
+  return { ...(done ? { done } : {}), created, cancelled, remindersScheduled: reminded, remindersCancelled: unreminded, unreachable: unreachable === '1' };
 }
 
 // ---- FHIR export -------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import type { ConsentSource, ConsentStatus } from '../../../shared/consent/schema';
 import type { ReminderCancelReason, ReminderChannel, ReminderSkipReason, ReminderStatus } from '../../../shared/reminders/schema';
-import type { ReminderTemplateId } from '../../../shared/reminders/templates';
+import { REMINDER_TEMPLATE_LABEL } from '../../../shared/reminders/template-labels';
 
 /**
  * Reminders and consent in the console's words: the stored values are codes (statuses, reason
@@ -9,11 +9,8 @@ import type { ReminderTemplateId } from '../../../shared/reminders/templates';
 
 export const REMINDER_CHANNEL_LABEL: Record<ReminderChannel, string> = { sms: 'SMS', email: 'Email' };
 
-export const REMINDER_TEMPLATE_LABEL: Record<ReminderTemplateId, string> = {
-  'appointment-reminder': 'Appointment reminder',
-  'care-plan-activity': 'Care-plan activity reminder',
-  'follow-up-reminder': 'Follow-up reminder',
-};
+/** The templates' names: the domain's single map, so no page spells a template its own way. */
+export { REMINDER_TEMPLATE_LABEL };
 
 export const REMINDER_STATUS_LABEL: Record<ReminderStatus, string> = {
   scheduled: 'Scheduled',
@@ -35,10 +32,13 @@ const SKIP_REASON: Record<ReminderSkipReason, string> = {
 
 const CANCEL_REASON: Record<ReminderCancelReason, string> = {
   'appointment-cancelled': 'the appointment was cancelled',
+  'appointment-no-show': 'the patient missed the appointment',
   'appointment-moved-too-late': 'the appointment moved and this reminder’s time had passed',
   'appointment-moved': 'the appointment moved',
   'source-withdrawn': 'the EHR withdrew the record it came from',
   'care-plan-ended': 'the care plan ended',
+  'care-plan-on-hold': 'the care plan was put on hold',
+  'care-plan-activity-changed': 'the care-plan activity changed',
   'task-closed': 'the task was closed',
   'referral-closed': 'the referral was closed',
   'cancelled-by-staff': 'cancelled by staff',
@@ -69,5 +69,6 @@ export const CONSENT_SOURCE_LABEL: Record<ConsentSource, string> = {
   'sms-keyword': 'a text keyword (STOP or START)',
   'sms-reply': 'a text reply',
   'email-unsubscribe': 'the email unsubscribe link',
+  'reminder-link': 'the stop button on a reminder’s page',
   complaint: 'a spam complaint',
 };

@@ -77,18 +77,37 @@ export function patientDoneMessage(code: string | null): string | undefined {
   return code && Object.hasOwn(PATIENT_DONE_MESSAGE, code) ? PATIENT_DONE_MESSAGE[code as PatientFormDone] : undefined;
 }
 
-/** Runs the use-case a patient-page form stands for, as `actor`, on this page's patient (a reminder of another patient is a 404); returns what was done. */
-export async function runPatientFormCommand(ctx: AppContext, actor: User, patientId: string, command: PatientFormCommand): Promise<PatientFormDone> {
+/** What a patient-page form changed, for the audit trail: the reminder itself, or the patient's consent ledger. */
+export interface PatientFormAudit {
+  action: 'create' | 'transition' | 'update';
+  resource: { resourceType: 'Reminder' | 'Consent'; resourceId: string; patientId: string };
+}
+
+/**
+ * Runs the use-case a patient-page form stands for, as `actor`, on this page's patient (a reminder
+ * of another patient is a 404); returns what was done and what to audit.
+ */
+export async function runPatientFormCommand(
+  ctx: AppContext,
+  actor: User,
+  patientId: string,
+  command: PatientFormCommand,
+): Promise<{ done: PatientFormDone; audit: PatientFormAudit }> {
   switch (command.intent) {
-    case 'schedule-reminder':
-      await createStaffReminder(ctx, { actor, input: { patientId, channel: command.channel, templateId: command.templateId, dueAt: command.dueAt } });
-      return 'reminder-scheduled';
-    case 'cancel-reminder':
-      await cancelReminder(ctx, { id: command.reminderId, version: command.version, actor: { id: actor.id, name: actor.name }, patientId });
-      return 'reminder-cancelled';
+    case 'schedule-reminder': {
+      const { reminder } = await createStaffReminder(ctx, { actor, input: { patientId, channel: command.channel, templateId: command.templateId, dueAt: command.dueAt } });
+      return { done: 'reminder-scheduled', audit: { action: 'create', resource: { resourceType: 'Reminder', resourceId: reminder.id, patientId } } };
+    }
+    case 'cancel-reminder': {
+      const reminder = await cancelReminder(ctx, { id: command.reminderId, version: command.version, actor: { id: actor.id, name: actor.name }, patientId });
+      return { done: 'reminder-cancelled', audit: { action: 'transition', resource: { resourceType: 'Reminder', resourceId: reminder.id, patientId } } };
+    }
     case 'consent': {
       const result = await recordConsoleConsentChange(ctx, { actor, patientId, input: { channel: command.channel, change: command.change, version: command.version } });
-      return result.outcome === 'recorded' ? `${command.change}-recorded` : 'consent-unchanged';
+      return {
+        done: result.outcome === 'recorded' ? `${command.change}-recorded` : 'consent-unchanged',
+        audit: { action: 'update', resource: { resourceType: 'Consent', resourceId: patientId, patientId } },
+      };
     }
   }
 }

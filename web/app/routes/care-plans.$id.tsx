@@ -68,6 +68,7 @@ export async function loader({ params, request, context }: LoaderFunctionArgs) {
         title: a.title,
         offsetDays: a.offsetDays,
         recurrence: a.recurrence,
+        patientReminderTime: a.patientReminderTime,
         status: a.status,
         tasks: tasks.byActivity[a.id] ?? [],
       })),
@@ -381,6 +382,12 @@ function Activities({ data, failure }: { data: LoaderData; failure: ActionData }
                   </dd>
                 </div>
                 <div>
+                  <dt>Patient</dt>
+                  <dd data-testid="activity-patient-reminder">
+                    {a.patientReminderTime ? `Takes part at ${a.patientReminderTime} (their time), reminded the day before` : 'Not reminded (staff work)'}
+                  </dd>
+                </div>
+                <div>
                   <dt>Status</dt>
                   <dd>{activityStatusLabel(a.status)}</dd>
                 </div>
@@ -486,6 +493,12 @@ function AddActivity({ data, failure }: { data: LoaderData; failure: ActionData 
           <input name="count" type="number" inputMode="numeric" min={2} max={52} defaultValue={failed?.values.count ?? ''} {...props} />
         ))}
       </div>
+      {field(
+        'patientReminderTime',
+        'Patient takes part at (their local time)',
+        (props) => <input name="patientReminderTime" type="time" defaultValue={failed?.values.patientReminderTime ?? ''} {...props} />,
+        'Optional. Set it for a visit or activity the patient does: they are reminded by text or email the day before (with their consent, never at night). Leave it empty for staff work.',
+      )}
       <p className="hint">{data.plan.status === 'active' ? 'Its tasks are created at once.' : 'Its tasks are created when the plan is active.'}</p>
       <SubmitButton intent="add-activity">{CAREPLAN_ACTION_UI['add-activity'].button}</SubmitButton>
       {failed ? <Alert id="add-activity-error">{failed.message}</Alert> : null}

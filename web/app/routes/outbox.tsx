@@ -18,15 +18,16 @@ function requireOutbox(context: LoaderFunctionArgs['context']) {
   return s;
 }
 
-/** Each patient whose messages the page shows is read once, for the audit trail. */
-function patientsOf(messages: readonly OutboxMessage[]): string[] {
-  return [...new Set(messages.flatMap((m) => (m.reminder ? [m.reminder.patientId] : [])))];
+/** Each reminder whose messages the page shows (its texts, emails and the replies to them), once, for the audit trail. */
+function remindersOf(messages: readonly OutboxMessage[]) {
+  const reminders = new Map(messages.flatMap((m) => (m.reminder ? [[m.reminder.id, m.reminder] as const] : [])));
+  return [...reminders.values()].map((r) => ({ resourceType: 'Reminder' as const, resourceId: r.id, patientId: r.patientId }));
 }
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const { ctx, audit } = requireOutbox(context);
   const messages = await loadOrThrow(() => readOutbox(ctx));
-  audit.add('read', ...patientsOf(messages).map((patientId) => ({ resourceType: 'Patient' as const, resourceId: patientId, patientId })));
+  audit.add('list', ...remindersOf(messages));
   return json({ messages });
 }
 
@@ -37,7 +38,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const input = { messageId: values.messageId, text: values.quick ?? values.text };
   try {
     const answered = await replyAsPatient(ctx, ZReplyForm.parse(input));
-    if (answered.reminder) audit.add('update', { resourceType: 'Patient', resourceId: answered.reminder.patientId, patientId: answered.reminder.patientId });
+    // A reply is the patient's voice on their consent (STOP, START, a plain-language opt-out): audited against their ledger.
+    if (answered.reminder) audit.add('update', { resourceType: 'Consent', resourceId: answered.reminder.patientId, patientId: answered.reminder.patientId });
     return json({ ok: true as const, messageId: answered.id });
   } catch (error) {
     return formError('reply', error, { values: { messageId: values.messageId ?? '', text: values.text ?? '' } });

@@ -1,8 +1,6 @@
 import { type ActionFunctionArgs, json, type LoaderFunctionArgs, type MetaFunction, redirect } from '@remix-run/node';
 import { Link, useActionData, useLoaderData } from '@remix-run/react';
-import { getPatientConsent } from '../../../shared/consent/get-patient-consent';
 import { getPatientOverview, overviewAuditResources } from '../../../shared/patients/get-patient-overview';
-import { getPatientReminders } from '../../../shared/reminders/get-patient-reminders';
 import { PostForm } from '~/components/post-form';
 import { Alert, DateOnly, DateTime, EhrLink, FieldError, Notice, OverdueTag, SubmitButton, useTimeZone } from '~/components/ui';
 import { loadOrThrow } from '~/lib/action-error.server';
@@ -19,18 +17,16 @@ export const meta: MetaFunction = () => [{ title: 'Patient · Sidecar' }];
 export async function loader({ params, request, context }: LoaderFunctionArgs) {
   const { ctx, actor, audit } = session(context);
   const id = recordId(params.id, 'Patient');
-  const reminderSections = reminderSectionsAllowed(actor.role);
-  // Reminders and consent are the patient's own data: disclosed under the patient read below.
-  const [overview, reminders, consent] = await loadOrThrow(() =>
-    Promise.all([
-      getPatientOverview(ctx, { id, role: actor.role }),
-      reminderSections ? getPatientReminders(ctx, { patientId: id }) : undefined,
-      reminderSections ? getPatientConsent(ctx, { patientId: id }) : undefined,
-    ]),
-  );
+  const sections = reminderSectionsAllowed(actor.role);
+  // One read of everything: the reminder and consent sections come from the timeline's own Queries.
+  const overview = await loadOrThrow(() => getPatientOverview(ctx, { id, role: actor.role, include: { reminders: sections, consent: sections } }));
+  const { reminders, consent } = overview;
+  // The sections are audited as their API reads are; the timeline's entries of them are not listed again.
   const { patient, listed } = overviewAuditResources(overview);
   audit.add('read', patient);
   audit.add('list', ...listed);
+  if (reminders) audit.add('list', { resourceType: 'Reminder', patientId: id });
+  if (consent) audit.add('read', { resourceType: 'Consent', resourceId: id, patientId: id });
   const now = ctx.clock.now();
   return json({
     ...toPatientPage(overview, { role: actor.role, now, dueBefore: endOfLocalDay(now, requestTimeZone(request)), reminders, consent }),
@@ -44,8 +40,8 @@ export async function action({ params, request, context }: ActionFunctionArgs) {
   const id = recordId(params.id, 'Patient');
   const form = await request.formData();
   try {
-    const done = await runPatientFormCommand(ctx, actor, id, parsePatientForm(form));
-    audit.add('update', { resourceType: 'Patient', resourceId: id, patientId: id });
+    const { done, audit: changed } = await runPatientFormCommand(ctx, actor, id, parsePatientForm(form));
+    audit.add(changed.action, changed.resource);
     // POST/redirect/GET; the message is a code mapped to words, never the patient's data.
     return redirect(`/patients/${id}?done=${done}`);
   } catch (error) {
