@@ -6,6 +6,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { LOCAL_CREDENTIALS, dynamoDbLocalClientConfig, ensureTables, type TableNames } from '../../infra/local/dynamodb';
+import type { Clock } from '../../shared/clock';
 import { type Config, loadConfig } from '../../shared/config/config';
 import { ENV } from '../../shared/config/env-names';
 import { type AppContext, createContext } from '../../shared/context';
@@ -47,6 +48,10 @@ export async function createBenchTableSet(options: {
   issuer: string;
   /** The Secrets Manager stand-in (webhook-source secrets). */
   secretsManagerEndpoint: string;
+  /** The SMS and SES stand-ins, for a set whose reminders are sent (with the From address and sender name emails need). */
+  messaging?: { smsEndpoint: string; sesEndpoint: string; emailFrom: string; organizationName: string };
+  /** The application clock (default: the system clock); the reminder bench moves it so reminders come due without waiting. */
+  clock?: Clock;
 }): Promise<BenchTableSet> {
   const prefix = `bench-${options.label}-${randomBytes(3).toString('hex')}`;
   const names: TableNames = { records: `${prefix}-records`, inbox: `${prefix}-inbox`, audit: `${prefix}-audit` };
@@ -69,9 +74,18 @@ export async function createBenchTableSet(options: {
     [ENV.oidcIssuer]: options.issuer,
     [ENV.oidcApiAudience]: TEST_AUDIENCE,
     [ENV.secretsManagerEndpoint]: options.secretsManagerEndpoint,
+    ...(options.messaging
+      ? {
+          [ENV.smsEndpoint]: options.messaging.smsEndpoint,
+          [ENV.sesEndpoint]: options.messaging.sesEndpoint,
+          [ENV.emailFrom]: options.messaging.emailFrom,
+          [ENV.organizationName]: options.messaging.organizationName,
+        }
+      : {}),
   };
   const config = loadConfig(env as NodeJS.ProcessEnv);
-  const ctx = createContext({ config });
+  // createContext builds the SMS and email clients as deployed: maxAttempts 1 (a send is never retried by the SDK).
+  const ctx = createContext({ config, ...(options.clock ? { clock: options.clock } : {}) });
   return {
     label: options.label,
     names,
@@ -81,6 +95,8 @@ export async function createBenchTableSet(options: {
       ctx.db.destroy();
       ctx.events.destroy();
       ctx.secrets.destroy();
+      ctx.sms.destroy();
+      ctx.email.destroy();
     },
   };
 }

@@ -9,6 +9,8 @@ import { createConsoleApp } from '../../functions/console/app';
 import { listAudit } from '../../shared/audit/list-audit';
 import { CSRF_FIELD } from '../../shared/auth/csrf';
 import { createSession } from '../../shared/auth/sessions';
+import { applyCarePlanChange } from '../../shared/careplans/apply-planned-work';
+import { createCarePlan } from '../../shared/careplans/create-care-plan';
 import { PATIENT_STALE_MESSAGE } from '../../web/app/lib/reminders.server';
 import * as patientPage from '../../web/app/routes/patients.$id';
 import { patient } from '../fixtures/fhir/builders';
@@ -42,7 +44,7 @@ interface PageData {
   links: { writeReminders: boolean };
   reminders?: {
     canWrite: boolean;
-    rows: { id: string; version: number; channel: string; template: string; dueAt: string; status: string; statusCode: string; reason?: string; createdBy: string; cancellable: boolean }[];
+    rows: { id: string; version: number; channel: string; template: string; dueAt: string; about?: string; carePlanHref?: string; status: string; statusCode: string; reason?: string; createdBy: string; cancellable: boolean }[];
     channels: { value: string; label: string }[];
     templates: { value: string; label: string }[];
   };
@@ -241,5 +243,25 @@ describe('recording consent', () => {
     expect(odd.form).toBe('form');
     expect(JSON.stringify(odd)).not.toContain('CANARY');
     expect((await failed(await submit('casey', [['intent', 'delete-patient']]), 400)).form).toBe('form');
+  });
+});
+
+describe('a care plan’s reminders on the patient page', () => {
+  it('say what time they are for and link to their plan; a staff reminder shows neither', async () => {
+    const start = new Date(Date.now() + 24 * 3_600_000).toISOString();
+    const saved = await createCarePlan(stack.ctx, {
+      actor: { id: 'u-nora', name: 'Nora Nurse' },
+      input: { patientId, title: 'Follow-up', category: 'other', status: 'active', start, activities: [{ kind: 'follow-up-visit', title: 'Clinic visit', offsetDays: 3, patientReminderTime: '10:15' }] },
+    });
+    await applyCarePlanChange(stack.ctx, saved);
+    const rows = (await page('nora')).reminders!.rows;
+    const planRows = rows.filter((r) => r.carePlanHref === `/care-plans/${saved.carePlan.id}`);
+    expect(planRows.length).toBeGreaterThan(0);
+    for (const r of planRows) {
+      expect(r).toMatchObject({ template: 'Care-plan activity reminder', createdBy: 'Automatic' });
+      expect(Date.parse(r.about!) - Date.parse(r.dueAt)).toBe(24 * 3_600_000);
+      expect(new Date(r.about!).toLocaleString('en-US', { timeZone: 'America/New_York', hour: 'numeric', minute: '2-digit' })).toBe('10:15 AM');
+    }
+    expect(rows.filter((r) => r.createdBy !== 'Automatic').every((r) => r.about === undefined && r.carePlanHref === undefined)).toBe(true);
   });
 });

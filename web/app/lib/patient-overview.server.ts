@@ -9,6 +9,7 @@ import { isOverdue } from '../../../shared/referrals/schema';
 import type { PatientReminders } from '../../../shared/reminders/get-patient-reminders';
 import { PATIENT_REMINDER_LIST_LIMIT } from '../../../shared/reminders/list-reminders-for-patient';
 import { REMINDER_CHANNELS, type Reminder } from '../../../shared/reminders/schema';
+import { reminderEventTime } from '../../../shared/reminders/send-policy';
 import { ZReminderTemplateId } from '../../../shared/reminders/templates';
 import { CLOCK_RUNNING_STATUSES, isTaskOverdue, type Task } from '../../../shared/tasks/schema';
 import type { Role } from '../../../shared/users/directory';
@@ -143,6 +144,11 @@ function taskRow(t: Task, now: Date, dueBefore: string, links: PageLinks) {
   };
 }
 
+function aboutTime(r: Reminder): string | undefined {
+  const about = reminderEventTime(r).toISOString();
+  return about === new Date(r.dueAt).toISOString() ? undefined : about;
+}
+
 /** The reminders section: each reminder in words, and what the schedule form offers (the patient's contact channels, the templates). */
 function remindersSection(section: PatientReminders, canWrite: boolean) {
   return {
@@ -155,6 +161,9 @@ function remindersSection(section: PatientReminders, canWrite: boolean) {
       channel: REMINDER_CHANNEL_LABEL[r.channel],
       template: REMINDER_TEMPLATE_LABEL[r.templateId],
       dueAt: r.dueAt,
+      /** What it reminds of, when that is not its own time: the appointment's start, the activity's time. */
+      about: aboutTime(r),
+      carePlanHref: r.links.carePlanId ? `/care-plans/${r.links.carePlanId}` : undefined,
       /** Only when quiet hours moved it. */
       sendAt: r.sendAt !== r.dueAt ? r.sendAt : undefined,
       status: REMINDER_STATUS_LABEL[r.status],

@@ -420,6 +420,16 @@ function Reminders({ section, patientTimeZone, failure }: { section: RemindersDa
                   <tr key={r.id} data-reminder-id={r.id} data-status={r.statusCode}>
                     <th scope="row" id={`reminder-${r.id}`}>
                       {r.template}
+                      {r.about ? (
+                        <div className="sub">
+                          For <DateTime iso={r.about} />
+                        </div>
+                      ) : null}
+                      {r.carePlanHref ? (
+                        <div className="sub">
+                          <Link to={r.carePlanHref}>Care plan</Link>
+                        </div>
+                      ) : null}
                     </th>
                     <td>{r.channel}</td>
                     <td>
