@@ -95,7 +95,8 @@ describe('an administrator manages an EHR webhook source', () => {
     await page.goto(`${stack.baseUrl}/admin/sources`);
     await page.getByRole('link', { name: 'E2E test EHR', exact: true }).click();
     await page.waitForURL(`${stack.baseUrl}/admin/sources/${SOURCE_ID}`);
-    await expect(page.locator('h1').textContent()).resolves.toContain(`(${SOURCE_ID})`);
+    // A client-side navigation: the URL can change a moment before the new page renders.
+    await page.locator('h1', { hasText: `(${SOURCE_ID})` }).waitFor();
     await page.locator('#overlap').selectOption('15');
     await page.getByRole('button', { name: 'Rotate secret', exact: true }).click();
     await page.getByTestId('new-secret').waitFor();
